@@ -1,0 +1,3 @@
+from internscout.cli import app
+
+app(prog_name="internscout")

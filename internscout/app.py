@@ -1,0 +1,145 @@
+"""Application state built once per command from the CLI's options: config, engine, service."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+import store
+from internscout.config import AppConfig, load_config
+from internscout.service import GUIDE_PROFILE, RefreshReport, Service, since_cutoff
+from scheduler.digest import DigestOutcome, location_text, write_digest
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class AppState:
+    config_path: Path | None = None
+    db_url: str | None = None
+    clock: Callable[[], datetime] = utc_now
+    _config: AppConfig | None = field(default=None, repr=False)
+    _engine: Engine | None = field(default=None, repr=False)
+    _service: Service | None = field(default=None, repr=False)
+
+    def config(self) -> AppConfig:
+        if self._config is None:
+            self._config = load_config(self.config_path, self.db_url)
+        return self._config
+
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = store.make_engine(self.config().database_url)
+        return self._engine
+
+    def service(self) -> Service:
+        if self._service is None:
+            self._service = Service(self.engine(), self.clock, weights=self.config().weights)
+        return self._service
+
+    def crawl(self, names: list[str] | None, timeout: float | None = None) -> list[dict[str, Any]]:
+        from crawlers.run import run_crawl_subprocess
+
+        config = self.config()
+        chosen = config.select_sources(names)
+        if not chosen:
+            raise ValueError("no sources configured: add [[sources]] tables to the config")
+        engine = self.engine()
+        store.sync_sources(
+            engine,
+            [store.SourceIn(s.name, s.kind, s.board, s.sector, s.base_url) for s in chosen],
+        )
+        return run_crawl_subprocess(
+            config.database_url,
+            [s.as_crawl_dict() for s in chosen],
+            timeout=timeout or config.crawl_timeout,
+            settings=config.crawl_settings,
+        )
+
+    def refresh_scores(self, profile: str | None, full: bool = False) -> RefreshReport:
+        service = self.service()
+        if profile is None:
+            return service.score_guide(full=full)
+        return service.score_configured(self.config().profile(profile), full=full)
+
+    def rescore_all(self, full: bool = False) -> dict[str, RefreshReport]:
+        reports = {GUIDE_PROFILE: self.refresh_scores(None, full=full)}
+        for prof in self.config().profiles:
+            reports[prof.name] = self.refresh_scores(prof.name)
+        return reports
+
+    def write_digest(self, profile: str, out: Path | None) -> DigestOutcome:
+        rows = rank_rows(self, RankOptions(profile=profile, limit=0, min_score=0.05))
+        return write_digest(
+            self.engine(), profile, rows, out or self.config().digest_dir, self.clock()
+        )
+
+
+@dataclass
+class RankOptions:
+    profile: str | None = None
+    sectors: list[str] = field(default_factory=list)
+    location: str | None = None
+    remote: bool = False
+    since: str | None = None
+    min_score: float | None = None
+    include_all: bool = False
+    limit: int = 20
+
+
+def rank_rows(state: AppState, opts: RankOptions) -> list[store.RankedRow]:
+    from internscout.config import SECTORS
+
+    bad = [s for s in opts.sectors if s not in SECTORS]
+    if bad:
+        raise ValueError(f"--sector {', '.join(bad)}: use one of {', '.join(SECTORS)}")
+    if opts.limit < 0:
+        raise ValueError("--limit must be 0 (no limit) or more")
+    state.refresh_scores(opts.profile)
+    now = state.clock()
+    flt = store.RankFilter(
+        profile_name=opts.profile or GUIDE_PROFILE,
+        sectors=opts.sectors,
+        location=opts.location,
+        remote_only=opts.remote,
+        since=since_cutoff(now, opts.since) if opts.since else None,
+        min_score=opts.min_score,
+        internships_only=not opts.include_all,
+        open_only=True,
+        today=now.date(),
+        limit=opts.limit or None,
+    )
+    return store.ranked(state.engine(), flt)
+
+
+def row_to_dict(row: store.RankedRow) -> dict[str, Any]:
+    p, a, s = row.posting, row.analysis, row.score
+    return {
+        "id": p.id,
+        "title": p.title,
+        "company": p.company,
+        "url": p.url or p.apply_url,
+        "apply_url": p.apply_url,
+        "location": location_text(p),
+        "locations": list(p.locations or []),
+        "workplace_type": p.workplace_type,
+        "sector": a.sector,
+        "is_internship": a.is_internship,
+        "role": a.role,
+        "score": round(s.score, 4),
+        "score_parts": dict(s.parts or {}),
+        "matched_skills": list(s.matched_skills or []),
+        "missing_skills": list(s.missing_skills or []),
+        "skills": list(a.skills or []),
+        "reasons": list(s.reasons or []),
+        "posted_at": p.posted_at.isoformat() if p.posted_at else None,
+        "deadline": p.deadline.isoformat() if p.deadline else None,
+        "source": f"{p.source_kind}/{p.board}",
+    }

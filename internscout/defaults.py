@@ -1,0 +1,122 @@
+"""The commented default configuration that `internscout init` writes.
+
+The built-in source list is parsed from this same text, so a user with no
+config file and a user with a fresh `init` crawl the same boards.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from typing import Any
+
+DEFAULT_CONFIG_TEMPLATE = """\
+# InternScout configuration.
+# Every key is optional; remove a section to fall back to the built-in default.
+
+[database]
+# SQLite by default (in the user's data directory). PostgreSQL works with the same code:
+# url = "postgresql+psycopg://user:password@127.0.0.1:5432/internscout"
+# The --db option and INTERNSCOUT_DATABASE_URL override this value.
+# url = "sqlite:////home/me/.local/share/internscout/internscout.db"
+
+[crawl]
+# A crawl runs in a subprocess; it is stopped and reported failed after this many seconds.
+timeout = 1800
+# Extra Scrapy settings, e.g. a slower pace for a shared network:
+# [crawl.settings]
+# AUTOTHROTTLE_TARGET_CONCURRENCY = 0.5
+
+[scoring.weights]
+# How much each part counts in a posting's score (they are normalised to sum to 1).
+# text = 0.30      # TF-IDF similarity of your interests/resume to the posting
+# skills = 0.35    # share of the posting's asked skills that you have
+# sector = 0.15    # the employer is in one of your sectors
+# location = 0.10  # a location you named, or remote when remote_ok
+# recency = 0.10   # newer postings first
+
+[digest]
+# Where `internscout digest --profile NAME` writes reports when --out is not given.
+# out_dir = "digests"
+
+# Sources: one [[sources]] table each.
+#   kind     greenhouse | lever | ashby | simplify
+#   board    the board token (Greenhouse), site (Lever), organisation (Ashby), or a list name (Simplify)
+#   sector   optional hint: tech | healthcare | finance | nonprofit | research | other
+#   base_url optional: replaces the API's scheme and host (a mirror, or a local test server)
+#   url      Simplify only: the listings.json address
+
+[[sources]]
+name = "simplify-summer"
+kind = "simplify"
+board = "summer-internships"
+url = "https://raw.githubusercontent.com/SimplifyJobs/Summer2026-Internships/dev/.github/scripts/listings.json"
+
+[[sources]]
+name = "stripe"
+kind = "greenhouse"
+board = "stripe"
+sector = "finance"
+
+[[sources]]
+name = "databricks"
+kind = "greenhouse"
+board = "databricks"
+sector = "tech"
+
+[[sources]]
+name = "palantir"
+kind = "lever"
+board = "palantir"
+sector = "tech"
+
+[[sources]]
+name = "ramp"
+kind = "ashby"
+board = "ramp"
+sector = "finance"
+
+[[sources]]
+name = "flatiron-health"
+kind = "greenhouse"
+board = "flatironhealth"
+sector = "healthcare"
+
+[[sources]]
+name = "oscar-health"
+kind = "greenhouse"
+board = "oscar"
+sector = "healthcare"
+
+[[sources]]
+name = "khan-academy"
+kind = "greenhouse"
+board = "khanacademy"
+sector = "nonprofit"
+
+[[sources]]
+name = "code-for-america"
+kind = "greenhouse"
+board = "codeforamerica"
+sector = "nonprofit"
+
+[[sources]]
+name = "allen-institute-ai"
+kind = "greenhouse"
+board = "thealleninstitute"
+sector = "research"
+
+# Profiles: one [[profiles]] table per student.
+# [[profiles]]
+# name = "me"
+# email = "me@example.edu"
+# skills = ["python", "sql", "pandas", "scikit-learn", "pytorch"]
+# interests = "machine learning for health data; NLP; research assistant roles"
+# sectors = ["healthcare", "research"]
+# locations = ["Boston, MA", "New York, NY"]
+# remote_ok = true
+# resume = "resume.pdf"   # .txt, .md, .pdf or .docx; its text joins your interests
+"""
+
+
+def default_sources() -> list[dict[str, Any]]:
+    return list(tomllib.loads(DEFAULT_CONFIG_TEMPLATE)["sources"])

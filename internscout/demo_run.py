@@ -1,0 +1,57 @@
+"""`internscout demo`: the whole pipeline, offline, against sample boards on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from crawlers.run import run_crawl_subprocess
+from rich.console import Console
+
+from internscout.app import AppState, RankOptions, rank_rows, row_to_dict
+from internscout.config import parse_config
+from internscout.demo import DEMO_PROFILE, demo_routes, demo_sources
+from internscout.output import print_rank_table
+from internscout.replay import serving
+
+# The sample server is local, so the crawl need not wait between requests.
+LOCAL_CRAWL_SETTINGS = {"AUTOTHROTTLE_START_DELAY": 0, "DOWNLOAD_DELAY": 0}
+
+
+def run_demo(out: Path, console: Console, limit: int, clock: Callable[[], datetime]) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    db_path = (out / "demo.db").resolve()
+    for suffix in ("", "-wal", "-shm"):  # a fresh database every run
+        db_path.with_name(db_path.name + suffix).unlink(missing_ok=True)
+    db_url = f"sqlite:///{db_path}"
+
+    with serving(demo_routes()) as server:
+        sources = demo_sources(server.base_url)
+        console.print(f"Serving {len(sources)} sample boards on {server.base_url}; crawling…")
+        results = run_crawl_subprocess(db_url, sources, timeout=300, settings=LOCAL_CRAWL_SETTINGS)
+    for r in results:
+        console.print(
+            f"  {r['name']:<24} {r['status']:<6} new {r['new']:>3}  rejected {r['rejected']}"
+            + (f"  error: {r['error']}" if r.get("error") else ""),
+            highlight=False,
+        )
+
+    config = parse_config({"profiles": [DEMO_PROFILE], "sources": sources}, None)
+    config.database_url = db_url
+    config.digest_dir = out / "digests"
+    state = AppState(db_url=db_url, clock=clock)
+    state._config = config
+    profile = DEMO_PROFILE["name"]
+    rows = rank_rows(state, RankOptions(profile=profile, limit=limit))
+    print_rank_table(console, [row_to_dict(r) for r in rows], f"profile {profile!r}")
+    outcome = state.write_digest(profile, out / "digests")
+    console.print(f"Digest: {outcome.message}.")
+    for path in outcome.paths:
+        console.print(f"  {path}", highlight=False)
+    console.print(
+        f"Demo database: {db_path}. Try: internscout --db sqlite:///{db_path} show {rows[0].posting.id}"
+        if rows
+        else "No postings ranked: check the crawl results above.",
+        highlight=False,
+    )

@@ -1,0 +1,184 @@
+"""SQLModel tables. Datetimes are stored as UTC and always come back timezone-aware."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Naive-UTC storage (SQLite has no time zones), aware UTC in Python."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass a timezone-aware value")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _dt(nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def _json(default: Any = None) -> Any:
+    factory = (
+        (lambda: list(default)) if isinstance(default, list) else (lambda: dict(default or {}))
+    )
+    return Field(default_factory=factory, sa_column=sa.Column(sa.JSON, nullable=False))
+
+
+def _text() -> Any:
+    return Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+
+
+class Posting(SQLModel, table=True):
+    __table_args__ = (
+        sa.UniqueConstraint("source_kind", "board", "external_id", name="uq_posting_source"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_kind: str = Field(index=True)
+    board: str
+    external_id: str
+    source_name: str | None = None
+    url: str | None = Field(default=None, index=True)
+    apply_url: str | None = None
+    title: str
+    company: str | None = Field(default=None, index=True)
+    locations: list[str] = _json([])
+    workplace_type: str | None = None
+    employment_type: str | None = None
+    description_html: str | None = _text()
+    description_text: str | None = _text()
+    posted_at: datetime | None = _dt(index=True)
+    deadline: date | None = None
+    salary_min: float | None = None
+    salary_max: float | None = None
+    salary_currency: str | None = None
+    salary_text: str | None = None
+    department: str | None = None
+    terms: list[str] = _json([])
+    sector_hint: str | None = None
+    raw: dict[str, Any] = _json({})
+    content_hash: str
+    first_seen: datetime | None = _dt(nullable=False)
+    last_seen: datetime | None = _dt(nullable=False)
+    updated_at: datetime | None = _dt(nullable=False)  # last content change
+    closed_at: datetime | None = _dt(index=True)
+
+
+class Source(SQLModel, table=True):
+    name: str = Field(primary_key=True)
+    kind: str
+    board: str
+    sector_hint: str | None = None
+    base_url: str | None = None
+    last_crawl_at: datetime | None = _dt()
+    last_status: str | None = None
+    last_error: str | None = _text()
+
+
+class CrawlRun(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    source_name: str = Field(index=True)
+    source_kind: str
+    board: str
+    started_at: datetime | None = _dt(nullable=False)
+    finished_at: datetime | None = _dt()
+    status: str  # "ok" | "failed"
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    closed: int = 0
+    rejected: int = 0
+    errors: int = 0
+    error: str | None = _text()
+
+
+class Analysis(SQLModel, table=True):
+    """The matcher's classification of one posting at one content hash and model version."""
+
+    posting_id: int = Field(primary_key=True, foreign_key="posting.id", ondelete="CASCADE")
+    posting_hash: str
+    model_version: str
+    is_internship: bool = Field(index=True)
+    internship_evidence: str | None = None
+    sector: str = Field(index=True)
+    sector_scores: dict[str, float] = _json({})
+    role: str
+    skills: list[str] = _json([])
+    seniority: str | None = None
+    years_required: int | None = None
+
+
+class Profile(SQLModel, table=True):
+    name: str = Field(primary_key=True)
+    email: str | None = None
+    spec: dict[str, Any] = _json({})
+    spec_hash: str
+    updated_at: datetime | None = _dt(nullable=False)
+
+
+class Score(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("profile_name", "posting_id", name="uq_score"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    profile_name: str = Field(index=True)
+    posting_id: int = Field(foreign_key="posting.id", ondelete="CASCADE")
+    score: float = Field(index=True)
+    parts: dict[str, float] = _json({})
+    reasons: list[str] = _json([])
+    matched_skills: list[str] = _json([])
+    missing_skills: list[str] = _json([])
+    posting_hash: str
+    profile_hash: str
+    model_version: str
+    computed_at: datetime | None = _dt(nullable=False)
+
+
+class ModelState(SQLModel, table=True):
+    """A fitted model persisted in the database, so SQLite and PostgreSQL behave alike."""
+
+    name: str = Field(primary_key=True)
+    version: str
+    library_version: str
+    blob: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
+    fitted_at: datetime | None = _dt(nullable=False)
+
+
+class DigestRun(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("profile_name", "period_key", name="uq_digest_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    profile_name: str = Field(index=True)
+    period_key: str
+    created_at: datetime | None = _dt(nullable=False)
+    sent_at: datetime | None = _dt()
+    status: str  # "claimed" | "sent" | "failed"
+    item_count: int = 0
+    delivery: dict[str, Any] = _json({})
+    error: str | None = _text()
+
+
+class DigestItem(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("profile_name", "posting_id", name="uq_digest_item"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    digest_id: int = Field(foreign_key="digestrun.id", ondelete="CASCADE", index=True)
+    profile_name: str
+    posting_id: int = Field(foreign_key="posting.id", ondelete="CASCADE")
+    rank: int
+    score: float

@@ -1,0 +1,195 @@
+"""Posting writes (idempotent upserts, closing vanished postings) and reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from store.engine import dialect_insert
+from store.models import Posting
+from store.records import PostingIn
+
+BATCH = 200
+_KEY = ("source_kind", "board", "external_id")
+# Columns refreshed from the incoming record on conflict.
+_REFRESHED = (
+    "source_name",
+    "url",
+    "apply_url",
+    "title",
+    "company",
+    "locations",
+    "workplace_type",
+    "employment_type",
+    "description_html",
+    "description_text",
+    "posted_at",
+    "deadline",
+    "salary_min",
+    "salary_max",
+    "salary_currency",
+    "salary_text",
+    "department",
+    "terms",
+    "sector_hint",
+    "raw",
+    "content_hash",
+    "last_seen",
+)
+
+
+@dataclass
+class UpsertResult:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    new_ids: list[int] = field(default_factory=list)
+    updated_ids: list[int] = field(default_factory=list)
+
+    def __iadd__(self, other: UpsertResult) -> UpsertResult:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.new_ids += other.new_ids
+        self.updated_ids += other.updated_ids
+        return self
+
+
+def _row(record: PostingIn, seen_at: datetime) -> dict:
+    data = asdict(record)
+    is_open = data.pop("is_open")
+    data["content_hash"] = record.content_hash()
+    data["first_seen"] = seen_at
+    data["last_seen"] = seen_at
+    data["updated_at"] = seen_at
+    data["closed_at"] = None if is_open else seen_at
+    data["title"] = data["title"].strip()
+    return data
+
+
+def upsert_postings(
+    engine: Engine, records: Sequence[PostingIn], seen_at: datetime
+) -> UpsertResult:
+    """Insert or update postings by (source_kind, board, external_id) with INSERT .. ON CONFLICT.
+
+    `seen_at` identifies this write (use one value per crawl, microsecond precision):
+    a row whose first_seen equals it is new, one whose updated_at equals it changed.
+    """
+    result = UpsertResult()
+    # A key twice in one statement is an error on PostgreSQL; the later record wins.
+    unique: dict[tuple[str, str, str], PostingIn] = {}
+    for rec in records:
+        unique[(rec.source_kind, rec.board, rec.external_id)] = rec
+    rows = [_row(r, seen_at) for r in unique.values()]
+    table = Posting.__table__
+    with engine.begin() as conn:
+        for start in range(0, len(rows), BATCH):
+            result += _upsert_batch(conn, table, rows[start : start + BATCH], seen_at)
+    return result
+
+
+def _upsert_batch(
+    conn: sa.Connection, table: sa.Table, rows: list[dict], seen_at: datetime
+) -> UpsertResult:
+    stmt = dialect_insert(conn, table).values(rows)
+    ex = stmt.excluded
+    changed = sa.or_(table.c.content_hash != ex.content_hash, table.c.closed_at.is_not(None))
+    set_ = {name: ex[name] for name in _REFRESHED}
+    set_["updated_at"] = sa.case((changed, ex.updated_at), else_=table.c.updated_at)
+    # A posting that reappears (or is listed inactive) updates its closed state.
+    set_["closed_at"] = sa.case(
+        (ex.closed_at.is_(None), None),
+        else_=sa.func.coalesce(table.c.closed_at, ex.closed_at),
+    )
+    stmt = stmt.on_conflict_do_update(index_elements=list(_KEY), set_=set_).returning(
+        table.c.id, table.c.first_seen, table.c.updated_at
+    )
+    result = UpsertResult()
+    stamp = _naive(seen_at)
+    for row in conn.execute(stmt):
+        if _naive(row.first_seen) == stamp:
+            result.new += 1
+            result.new_ids.append(row.id)
+        elif _naive(row.updated_at) == stamp:
+            result.updated += 1
+            result.updated_ids.append(row.id)
+        else:
+            result.unchanged += 1
+    return result
+
+
+def _naive(value: datetime | str) -> datetime:
+    # Compare on naive UTC whichever way the backend hands the value back.
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def close_missing(
+    engine: Engine, source_kind: str, board: str, seen_before: datetime, closed_at: datetime
+) -> int:
+    """Mark open postings of a board that a successful crawl did not see as closed."""
+    table = Posting.__table__
+    stmt = (
+        sa.update(table)
+        .where(
+            table.c.source_kind == source_kind,
+            table.c.board == board,
+            table.c.closed_at.is_(None),
+            table.c.last_seen < seen_before,
+        )
+        .values(closed_at=closed_at)
+    )
+    with engine.begin() as conn:
+        return conn.execute(stmt).rowcount or 0
+
+
+def count_postings(
+    engine: Engine,
+    *,
+    source_kind: str | None = None,
+    board: str | None = None,
+    open_only: bool = False,
+) -> int:
+    stmt = select(sa.func.count()).select_from(Posting)
+    if source_kind is not None:
+        stmt = stmt.where(Posting.source_kind == source_kind)
+    if board is not None:
+        stmt = stmt.where(Posting.board == board)
+    if open_only:
+        stmt = stmt.where(Posting.closed_at.is_(None))
+    with Session(engine) as session:
+        return int(session.exec(stmt).one())
+
+
+def get_postings(
+    engine: Engine,
+    *,
+    ids: Iterable[int] | None = None,
+    source_kind: str | None = None,
+    board: str | None = None,
+    open_only: bool = False,
+) -> list[Posting]:
+    stmt = select(Posting).order_by(Posting.id)
+    if ids is not None:
+        stmt = stmt.where(Posting.id.in_(list(ids)))
+    if source_kind is not None:
+        stmt = stmt.where(Posting.source_kind == source_kind)
+    if board is not None:
+        stmt = stmt.where(Posting.board == board)
+    if open_only:
+        stmt = stmt.where(Posting.closed_at.is_(None))
+    with Session(engine, expire_on_commit=False) as session:
+        return list(session.exec(stmt).all())
+
+
+def get_posting(engine: Engine, posting_id: int) -> Posting | None:
+    with Session(engine, expire_on_commit=False) as session:
+        return session.get(Posting, posting_id)
