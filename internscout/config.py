@@ -30,10 +30,11 @@ class SourceConfig:
     sector: str | None = None
     base_url: str | None = None
     url: str | None = None
+    company: str | None = None  # display name where the API gives none (Lever, Ashby)
 
     def as_crawl_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"name": self.name, "kind": self.kind, "board": self.board}
-        for key in ("sector", "base_url", "url"):
+        for key in ("sector", "base_url", "url", "company"):
             value = getattr(self, key)
             if value:
                 data[key] = value
@@ -235,6 +236,7 @@ def _source(raw: Any, where: str) -> SourceConfig:
         sector=sector,
         base_url=base_url.rstrip("/") if base_url else None,
         url=_opt_str(raw, "url", where),
+        company=_opt_str(raw, "company", where),
     )
 
 

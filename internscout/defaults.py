@@ -44,6 +44,7 @@ timeout = 1800
 #   sector   optional hint: tech | healthcare | finance | nonprofit | research | other
 #   base_url optional: replaces the API's scheme and host (a mirror, or a local test server)
 #   url      Simplify only: the listings.json address
+#   company  optional display name (Lever and Ashby boards don't say the company's name)
 
 [[sources]]
 name = "simplify-summer"
@@ -67,12 +68,14 @@ sector = "tech"
 name = "palantir"
 kind = "lever"
 board = "palantir"
+company = "Palantir"
 sector = "tech"
 
 [[sources]]
 name = "ramp"
 kind = "ashby"
 board = "ramp"
+company = "Ramp"
 sector = "finance"
 
 [[sources]]

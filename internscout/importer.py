@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from crawlers.normalize import html_to_text, looks_like_html
+from crawlers.normalize import html_to_text, normalize_workplace_type
 from store import PostingIn
 
 IMPORT_KIND = "import"
@@ -25,6 +26,13 @@ KNOWN_KEYS = (
     "source",
     "external_id",
 )
+
+
+_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^>]*)?/?>")
+
+
+def looks_like_html(text: str) -> bool:
+    return bool(_TAG.search(text))
 
 
 class ImportFileError(Exception):
@@ -141,6 +149,7 @@ def posting_from_row(row: dict[str, Any]) -> PostingIn:
             text = description
     company = values["company"]
     location = values["location"]
+    locations = [location] if location else []
     return PostingIn(
         source_kind=IMPORT_KIND,
         board=values["source"] or IMPORT_KIND,
@@ -149,7 +158,8 @@ def posting_from_row(row: dict[str, Any]) -> PostingIn:
         company=company,
         url=url,
         apply_url=url,
-        locations=[location] if location else [],
+        locations=locations,
+        workplace_type=normalize_workplace_type(None, locations),
         description_html=html,
         description_text=text,
         posted_at=posted_at,
