@@ -98,7 +98,8 @@ def _upsert_batch(
 ) -> UpsertResult:
     stmt = dialect_insert(conn, table).values(rows)
     ex = stmt.excluded
-    changed = sa.or_(table.c.content_hash != ex.content_hash, table.c.closed_at.is_not(None))
+    reopened = sa.and_(table.c.closed_at.is_not(None), ex.closed_at.is_(None))
+    changed = sa.or_(table.c.content_hash != ex.content_hash, reopened)
     set_ = {name: ex[name] for name in _REFRESHED}
     set_["updated_at"] = sa.case((changed, ex.updated_at), else_=table.c.updated_at)
     # A posting that reappears (or is listed inactive) updates its closed state.

@@ -1,0 +1,4 @@
+"""InternScout's Scrapy project: board spiders, normalisation and the store pipeline.
+
+Run crawls through `crawlers.run` (a subprocess entry point), not in-process.
+"""

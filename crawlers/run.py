@@ -1,0 +1,531 @@
+"""Run a set of sources in one Scrapy process and report per source as JSON.
+
+    python -m crawlers.run --db URL --sources FILE.json [--log-level INFO] [--set KEY=VALUE ...]
+
+FILE.json is a JSON list of `{name, kind, board, sector?, base_url?, url?, company?}`.
+All sources run in one `CrawlerProcess` (one reactor, one crawler per source);
+each one's outcome is stored with `store.record_crawl_run` and printed to
+stdout as a single JSON document. Logs go to stderr.
+
+Twisted's reactor cannot be restarted, so other code (the CLI, the scheduler)
+must call this as a subprocess: use `run_crawl_subprocess`, or
+`crawl_command` to build the command line. Importing this module has no side
+effects.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+logger = logging.getLogger("crawlers.run")
+
+EXIT_OK = 0
+EXIT_ALL_FAILED = 1
+EXIT_USAGE = 2
+# After a timeout, how long the crawl gets to shut down gracefully.
+SHUTDOWN_GRACE_SECONDS = 60.0
+
+# The directory holding the `crawlers` package, so a subprocess finds it even
+# when the project is used from a source checkout rather than installed.
+_PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class UsageError(Exception):
+    """Bad command line or sources file (exit code 2)."""
+
+
+class CrawlSubprocessError(RuntimeError):
+    """The crawl subprocess did not produce a report (crash, timeout, bad output)."""
+
+    def __init__(self, message: str, returncode: int | None = None, stderr: str | None = None):
+        super().__init__(message)
+        self.returncode = returncode
+        self.stderr = stderr
+
+
+# ------------------------------------------------------------------ callers' API
+
+
+def crawl_command(
+    db_url: str,
+    sources_file: str | os.PathLike[str],
+    *,
+    log_level: str = "INFO",
+    settings: Mapping[str, Any] | None = None,
+    python: str | None = None,
+) -> list[str]:
+    """The argv that crawls the sources in `sources_file` into `db_url`."""
+    cmd = [
+        python or sys.executable,
+        "-m",
+        "crawlers.run",
+        "--db",
+        db_url,
+        "--sources",
+        os.fspath(sources_file),
+        "--log-level",
+        log_level,
+    ]
+    for key, value in (settings or {}).items():
+        text = value if isinstance(value, str) else json.dumps(value)
+        cmd += ["--set", f"{key}={text}"]
+    return cmd
+
+
+def run_crawl_subprocess(
+    db_url: str,
+    sources: Sequence[Mapping[str, Any]],
+    *,
+    timeout: float | None = 3600.0,
+    settings: Mapping[str, Any] | None = None,
+    log_level: str = "INFO",
+    stderr: int | IO[Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Crawl `sources` in a fresh Python process and return its per-source report.
+
+    `stderr` is passed to `subprocess.Popen` (None: the logs go to our stderr;
+    `subprocess.PIPE`: captured and quoted in errors). On timeout the crawl is
+    interrupted gracefully: sources still running are reported failed ("timed
+    out ...") and close nothing. Raises `CrawlSubprocessError` when the process
+    crashes, won't stop, or prints no valid report; a report where every source
+    failed is returned normally.
+    """
+    with tempfile.TemporaryDirectory(prefix="internscout-crawl-") as tmp:
+        sources_file = Path(tmp) / "sources.json"
+        sources_file.write_text(json.dumps(list(sources), default=str), encoding="utf-8")
+        cmd = crawl_command(db_url, sources_file, log_level=log_level, settings=settings)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(_PROJECT_ROOT), env.get("PYTHONPATH", "")) if p
+        )
+        proc = subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr, env=env
+        )
+        timed_out = False
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            # Ask for Scrapy's graceful shutdown first: running crawls stop
+            # without closing anything and every source is still reported.
+            timed_out = True
+            proc.send_signal(signal.SIGINT)
+            try:
+                out, err = proc.communicate(timeout=SHUTDOWN_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                _, err = proc.communicate()
+                raise CrawlSubprocessError(
+                    f"crawl timed out after {timeout} s and did not stop", stderr=_tail(err)
+                ) from None
+        except BaseException:
+            # e.g. Ctrl-C here: the terminal sent SIGINT to the crawl too; give
+            # it time to stop cleanly, but never leave it running behind us.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=SHUTDOWN_GRACE_SECONDS)
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            raise
+    err_text = _tail(err)
+    if proc.returncode not in (EXIT_OK, EXIT_ALL_FAILED):
+        what = f"timed out after {timeout} s" if timed_out else "exited"
+        raise CrawlSubprocessError(
+            f"crawl {what} with code {proc.returncode}", proc.returncode, err_text
+        )
+    try:
+        report = json.loads(out.decode("utf-8"))
+        entries = report["sources"]
+        if not isinstance(entries, list):
+            raise TypeError("'sources' is not a list")
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CrawlSubprocessError(
+            f"crawl printed no valid report: {exc}", proc.returncode, err_text
+        ) from exc
+    if timed_out:
+        for entry in entries:
+            if entry.get("status") != "ok":
+                entry["error"] = f"timed out after {timeout} s: {entry.get('error')}"
+    return entries
+
+
+def _tail(data: bytes | str | None, limit: int = 4000) -> str | None:
+    if data is None:
+        return None
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    return text[-limit:]
+
+
+# ------------------------------------------------------------------ sources
+
+
+@dataclass
+class SourceSpec:
+    name: str
+    kind: str
+    board: str
+    sector: str | None = None
+    base_url: str | None = None
+    url: str | None = None
+    company: str | None = None
+
+    def spider_kwargs(self) -> dict[str, str]:
+        kwargs = {
+            "source_name": self.name,
+            "board": self.board,
+            "sector_hint": self.sector,
+            "base_url": self.base_url,
+            "url": self.url,
+            "company": self.company,
+        }
+        return {k: v for k, v in kwargs.items() if v is not None}
+
+
+def load_sources(path: str | os.PathLike[str]) -> list[SourceSpec]:
+    """Read and check a sources file; raises `UsageError` when it is unusable."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"cannot read sources file {path}: {exc.strerror or exc}") from exc
+    except ValueError as exc:
+        raise UsageError(f"sources file {path} is not valid JSON: {exc}") from exc
+    if not isinstance(data, list):
+        raise UsageError(f"sources file {path} must hold a JSON list of source objects")
+    specs: list[SourceSpec] = []
+    names: set[str] = set()
+    for index, entry in enumerate(data):
+        if not isinstance(entry, dict):
+            raise UsageError(f"source #{index} is not a JSON object")
+        values: dict[str, str | None] = {}
+        for key in ("name", "kind", "board", "sector", "base_url", "url", "company"):
+            value = entry.get(key)
+            if value is not None and not isinstance(value, str):
+                raise UsageError(f"source #{index}: {key!r} must be a string")
+            values[key] = value.strip() if isinstance(value, str) and value.strip() else None
+        for key in ("name", "kind", "board"):
+            if values[key] is None:
+                raise UsageError(f"source #{index} has no {key!r}")
+        name = values["name"]
+        assert name is not None
+        if name in names:
+            raise UsageError(f"source name {name!r} appears twice")
+        names.add(name)
+        specs.append(SourceSpec(**values))  # type: ignore[arg-type]
+    return specs
+
+
+def parse_set_options(pairs: Sequence[str]) -> dict[str, Any]:
+    """`KEY=VALUE` pairs; a VALUE that parses as JSON (0, 1.5, true, [500])
+    is taken as such, anything else as a string."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UsageError(f"--set expects KEY=VALUE, got {pair!r}")
+        try:
+            out[key] = json.loads(text)
+        except ValueError:
+            out[key] = text
+    return out
+
+
+# ------------------------------------------------------------------ the crawl
+
+
+@dataclass
+class _Job:
+    source: SourceSpec
+    spider_cls: Any = None
+    host: str = ""
+    crawler: Any = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    error: str | None = None
+    done: bool = False
+
+
+def run_sources(
+    db_url: str,
+    sources: Sequence[SourceSpec],
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    log_level: str = "INFO",
+) -> list[dict[str, Any]]:
+    """Crawl `sources` in this process and return the report entries.
+
+    Starts (and stops) the Twisted reactor, so it can run once per process.
+    """
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.settings import Settings
+
+    from crawlers.spiders import SPIDERS
+
+    settings = Settings()
+    settings.setmodule("crawlers.settings", priority="project")
+    settings.setdict(dict(overrides or {}), priority="cmdline")
+    settings.set("LOG_LEVEL", log_level, priority="cmdline")
+    settings.set("INTERNSCOUT_DATABASE_URL", db_url, priority="cmdline")
+
+    jobs = [_Job(source=s) for s in sources]
+    process = CrawlerProcess(settings)
+    if logging.getLevelName(log_level) != logging.DEBUG:
+        # Scrapy logs its components and settings for every crawler; with
+        # hundreds of boards that buries what matters.
+        for name in ("scrapy.middleware", "scrapy.addons", "scrapy.crawler"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+    for job in jobs:
+        job.spider_cls = SPIDERS.get(job.source.kind)
+        if job.spider_cls is None:
+            known = ", ".join(sorted(SPIDERS))
+            job.error = f"unknown source kind {job.source.kind!r} (known: {known})"
+            job.done = True
+            logger.error("%s: %s", job.source.name, job.error)
+            continue
+        try:
+            job.host = job.spider_cls.listing_host(job.source.base_url, job.source.url)
+            job.crawler = process.create_crawler(job.spider_cls)
+        except Exception as exc:
+            job.error = f"cannot set up crawler: {type(exc).__name__}: {exc}"
+            job.done = True
+            logger.exception("%s: cannot set up crawler", job.source.name)
+
+    runnable = [job for job in jobs if not job.done]
+    if runnable:
+        _Scheduler(
+            process,
+            runnable,
+            max_parallel=settings.getint("INTERNSCOUT_MAX_PARALLEL_CRAWLS", 8),
+            max_per_host=settings.getint("INTERNSCOUT_MAX_PARALLEL_CRAWLS_PER_HOST", 2),
+        ).run()
+
+    entries = [_report(job) for job in jobs]
+    for entry in entries:
+        logger.info(
+            "%(name)s: %(status)s new=%(new)d updated=%(updated)d unchanged=%(unchanged)d "
+            "closed=%(closed)d rejected=%(rejected)d errors=%(errors)d%(error_text)s",
+            {**entry, "error_text": f" error={entry['error']}" if entry["error"] else ""},
+        )
+    _record_runs(db_url, jobs, entries)
+    return entries
+
+
+class _Scheduler:
+    """Start crawls as slots free up: at most `max_parallel` at once and
+    `max_per_host` per API host, since every Greenhouse board (say) is served
+    by the same host and Scrapy's per-domain limits are per crawler."""
+
+    def __init__(self, process: Any, jobs: list[_Job], max_parallel: int, max_per_host: int):
+        self.process = process
+        self.pending = list(jobs)
+        self.running: list[_Job] = []
+        self.max_parallel = max(1, max_parallel)
+        self.max_per_host = max(1, max_per_host)
+        self._stopping = False
+        self._draining = False  # set on Ctrl-C/SIGTERM: start nothing new
+
+    def run(self) -> None:
+        self._launch()
+        self.process.start(stop_after_crawl=False)
+
+    def _launch(self) -> None:
+        for job in [] if self._draining else list(self.pending):
+            if job not in self.pending:
+                continue  # started by a nested call (a crawl that failed at once)
+            if len(self.running) >= self.max_parallel:
+                break
+            if sum(1 for r in self.running if r.host == job.host) >= self.max_per_host:
+                continue
+            self.pending.remove(job)
+            self.running.append(job)
+            job.started_at = datetime.now(UTC)
+            deferred = self.process.crawl(job.crawler, **job.source.spider_kwargs())
+            deferred.addBoth(self._finished, job)
+        if not self.running and not self._stopping:
+            self._stopping = True
+            self._stop_reactor()
+
+    def _finished(self, result: Any, job: _Job) -> None:
+        from twisted.python.failure import Failure
+
+        job.finished_at = datetime.now(UTC)
+        job.done = True
+        if isinstance(result, Failure):
+            job.error = (
+                f"crawl crashed: {result.type.__name__ if result.type else 'error'}: {result.value}"
+            )
+            logger.error("%s: %s", job.source.name, job.error, exc_info=result.value)
+        else:
+            collector = _stats_collector(job.crawler)
+            if collector is not None and collector.get_value("finish_reason") == "shutdown":
+                # Scrapy is shutting down on a signal; the rest stay unstarted.
+                self._draining = True
+        self.running.remove(job)
+        self._launch()
+
+    @staticmethod
+    def _stop_reactor() -> None:
+        from twisted.internet import reactor
+
+        # Deferred to the next reactor turn: stopping from inside a crawl's
+        # callback chain would cut the rest of that chain short.
+        def stop() -> None:
+            with contextlib.suppress(Exception):
+                reactor.stop()  # type: ignore[attr-defined]
+
+        if reactor.running:  # type: ignore[attr-defined]
+            reactor.callLater(0, stop)  # type: ignore[attr-defined]
+        else:
+            reactor.callWhenRunning(stop)  # type: ignore[attr-defined]
+
+
+def _stats_collector(crawler: Any) -> Any:
+    if crawler is None:
+        return None
+    try:
+        return crawler.stats
+    except RuntimeError:  # recent Scrapy raises for a crawl that never started
+        return getattr(crawler, "_stats", None)
+
+
+def _report(job: _Job) -> dict[str, Any]:
+    source = job.source
+    entry: dict[str, Any] = {
+        "name": source.name,
+        "kind": source.kind,
+        "board": source.board,
+        "status": "failed",
+        "new": 0,
+        "updated": 0,
+        "unchanged": 0,
+        "closed": 0,
+        "rejected": 0,
+        "errors": 0,
+        "error": job.error,
+    }
+    crawler = job.crawler
+    collector = _stats_collector(crawler)
+    stats: dict[str, Any] = collector.get_stats() if collector is not None else {}
+    for key in ("new", "updated", "unchanged", "closed", "rejected"):
+        entry[key] = int(stats.get(f"internscout/{key}", 0) or 0)
+    entry["errors"] = int(stats.get("internscout/errors", 0) or 0) + int(
+        stats.get("spider_exceptions/count", 0) or 0
+    )
+    if job.error is None:
+        spider = getattr(crawler, "spider", None) if crawler is not None else None
+        reason = stats.get("finish_reason")
+        if job.started_at is None:
+            entry["error"] = "not started: the crawl was interrupted"
+        elif not job.done:
+            entry["error"] = "interrupted before it finished"
+        elif spider is not None and getattr(spider, "listing_failed", False):
+            entry["error"] = f"listing failed: {spider.listing_failure}"
+        elif stats.get("internscout/store_error"):
+            entry["error"] = f"store error: {stats['internscout/store_error']}"
+        elif reason != "finished":
+            entry["error"] = f"crawl ended with {reason!r}"
+        else:
+            entry["status"] = "ok"
+    return entry
+
+
+def _record_runs(db_url: str, jobs: Sequence[_Job], entries: Sequence[dict[str, Any]]) -> None:
+    from store import CrawlRunIn, make_engine, record_crawl_run
+
+    try:
+        engine = make_engine(db_url)
+    except Exception:
+        logger.exception("cannot open the store to record crawl runs")
+        return
+    try:
+        for job, entry in zip(jobs, entries, strict=True):
+            now = datetime.now(UTC)
+            run = CrawlRunIn(
+                source_name=entry["name"],
+                source_kind=entry["kind"],
+                board=entry["board"],
+                started_at=job.started_at or now,
+                finished_at=job.finished_at or now,
+                status=entry["status"],
+                new=entry["new"],
+                updated=entry["updated"],
+                unchanged=entry["unchanged"],
+                closed=entry["closed"],
+                rejected=entry["rejected"],
+                errors=entry["errors"],
+                error=entry["error"],
+            )
+            try:
+                record_crawl_run(engine, run)
+            except Exception:
+                logger.exception("%s: cannot record the crawl run", entry["name"])
+    finally:
+        engine.dispose()
+
+
+# ------------------------------------------------------------------ CLI
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:
+        raise UsageError(message)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _ArgumentParser(
+        prog="python -m crawlers.run",
+        description="Crawl job-board sources into the InternScout store; prints a JSON report.",
+    )
+    parser.add_argument("--db", required=True, help="SQLAlchemy database URL of the store")
+    parser.add_argument("--sources", required=True, help="JSON file: list of source objects")
+    parser.add_argument(
+        "--log-level",
+        default="INFO",
+        type=str.upper,
+        choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a Scrapy setting (repeatable)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        sources = load_sources(args.sources)
+        overrides = parse_set_options(args.set)
+        if not args.db.strip():
+            raise UsageError("--db must not be empty")
+    except UsageError as exc:
+        print(f"crawlers.run: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+    # stdout carries only the report: anything a library prints goes to stderr.
+    with contextlib.redirect_stdout(sys.stderr):
+        entries = run_sources(args.db, sources, overrides=overrides, log_level=args.log_level)
+    sys.stdout.write(json.dumps({"sources": entries}) + "\n")
+    sys.stdout.flush()
+    if entries and all(e["status"] == "failed" for e in entries):
+        return EXIT_ALL_FAILED
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,23 @@
+"""Board spiders, one module per source kind."""
+
+from __future__ import annotations
+
+from crawlers.spiders.ashby import AshbySpider
+from crawlers.spiders.base import PostingSpider
+from crawlers.spiders.greenhouse import GreenhouseSpider
+from crawlers.spiders.lever import LeverSpider
+from crawlers.spiders.simplify import SimplifySpider
+
+# Source kind (as written in a sources file) -> spider class.
+SPIDERS: dict[str, type[PostingSpider]] = {
+    cls.name: cls for cls in (GreenhouseSpider, LeverSpider, AshbySpider, SimplifySpider)
+}
+
+__all__ = [
+    "SPIDERS",
+    "AshbySpider",
+    "GreenhouseSpider",
+    "LeverSpider",
+    "PostingSpider",
+    "SimplifySpider",
+]

@@ -1,0 +1,211 @@
+"""What every board spider shares: arguments, the listing request, JSON
+decoding, per-record error isolation and listing-failure bookkeeping.
+
+A concrete spider only says where its listing lives (`listing_urls`), where the
+records are inside the payload (`records_from_payload`) and how one record maps
+onto our fields (`parse_record`); Lever adds paging via `follow_up`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterable, Iterator
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from crawlers.items import PostingItem
+from crawlers.normalize import replace_origin
+
+
+class ListingError(ValueError):
+    """The listing payload is not what this source's API returns."""
+
+
+class PostingSpider(scrapy.Spider):
+    # Subclasses set `name`; it doubles as the posting's `source_kind`. The base
+    # has none so Scrapy's spider loader doesn't list it as a spider.
+    default_origin: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        board: str | None = None,
+        source_name: str | None = None,
+        base_url: str | None = None,
+        sector_hint: str | None = None,
+        url: str | None = None,
+        company: str | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(**kwargs)
+        board = (board or "").strip()
+        if not board:
+            raise ValueError(f"{type(self).__name__} needs a board (spider argument 'board')")
+        self.board: str = board
+        self.source_name: str = (source_name or "").strip() or board
+        self.base_url: str | None = (base_url or "").strip() or None
+        self.sector_hint: str | None = (sector_hint or "").strip() or None
+        self.listing_url_override: str | None = (url or "").strip() or None
+        self.company: str | None = (company or "").strip() or None
+        # Read by StorePipeline: a failed listing must not close postings.
+        self.listing_failed: bool = False
+        self.listing_failure: str | None = None
+
+    @property
+    def source_kind(self) -> str:
+        return self.name
+
+    # ------------------------------------------------------------ hooks
+
+    def listing_urls(self) -> list[str]:
+        raise NotImplementedError
+
+    def records_from_payload(self, payload: Any, response: Response) -> list[Any]:
+        """The records of one listing page; raise `ListingError` on a bad shape."""
+        raise NotImplementedError
+
+    def parse_record(self, record: Any, response: Response) -> PostingItem | None:
+        """Map one record; `None` skips it on purpose (e.g. unlisted)."""
+        raise NotImplementedError
+
+    def follow_up(self, response: Response, payload: Any, records: list[Any]) -> Iterable[Request]:
+        """Further listing pages, for paged APIs."""
+        return ()
+
+    # ------------------------------------------------------------ helpers
+
+    def api_url(self, path_and_query: str) -> str:
+        """`path_and_query` on the API origin, or on `base_url` when given."""
+        return (self.base_url or self.default_origin).rstrip("/") + path_and_query
+
+    @classmethod
+    def listing_host(cls, base_url: str | None = None, url: str | None = None) -> str:
+        """The host the listing will be fetched from (for crawl scheduling)."""
+        target = replace_origin(url, base_url) if url else (base_url or cls.default_origin)
+        return urlsplit(target).netloc.lower()
+
+    def new_item(self, raw: Any, **fields: Any) -> PostingItem:
+        item = PostingItem(
+            source_kind=self.source_kind,
+            board=self.board,
+            source_name=self.source_name,
+            sector_hint=self.sector_hint,
+            raw=raw if isinstance(raw, dict) else {"value": raw},
+        )
+        for key, value in fields.items():
+            item[key] = value
+        return item
+
+    def listing_request(self, url: str, **cb_kwargs: Any) -> Request:
+        return Request(
+            url,
+            callback=self.parse_listing,
+            errback=self.listing_errback,
+            cb_kwargs=cb_kwargs,
+            dont_filter=True,
+        )
+
+    def fail_listing(self, reason: str, url: str) -> None:
+        """Mark the crawl of this board as failed: nothing will be closed."""
+        message = f"{reason} ({url})"
+        if not self.listing_failed:
+            self.listing_failed = True
+            self.listing_failure = message
+        if stats := self._stats():
+            stats.inc_value("internscout/listing_failures")
+            stats.set_value("internscout/listing_failed", self.listing_failure)
+        self.logger.error("%s: listing failed: %s", self.source_name, message)
+
+    def _stats(self) -> Any:
+        crawler = getattr(self, "crawler", None)
+        return crawler.stats if crawler is not None else None
+
+    def _count_error(self) -> None:
+        if stats := self._stats():
+            stats.inc_value("internscout/errors")
+
+    # ------------------------------------------------------------ scrapy
+
+    async def start(self) -> AsyncIterator[Any]:
+        for request in self.start_requests():
+            yield request
+
+    def start_requests(self) -> Iterator[Request]:
+        # Scrapy < 2.13 only knows start_requests(); without it such a crawl
+        # would fetch nothing, "finish", and close every posting of the board.
+        for url in self.listing_urls():
+            self.logger.info("%s: fetching %s", self.source_name, url)
+            yield self.listing_request(url)
+
+    def parse(self, response: Response, **kwargs: Any) -> Any:
+        return self.parse_listing(response, **kwargs)
+
+    def parse_listing(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        if not 200 <= response.status < 300:
+            self.fail_listing(f"HTTP {response.status}", response.url)
+            return
+        try:
+            payload = self.decode_json(response)
+            records = self.records_from_payload(payload, response)
+        except ListingError as exc:
+            self.fail_listing(str(exc), response.url)
+            return
+        except Exception as exc:  # a parser bug must fail the listing, not close postings
+            self.logger.exception("%s: cannot read listing %s", self.source_name, response.url)
+            self.fail_listing(f"cannot read listing: {type(exc).__name__}: {exc}", response.url)
+            return
+
+        for index, record in enumerate(records):
+            try:
+                item = self.parse_record(record, response)
+            except Exception:
+                # One odd record must not cost the rest of the page.
+                self._count_error()
+                self.logger.exception(
+                    "%s: cannot parse record #%d (id=%s) of %s",
+                    self.source_name,
+                    index,
+                    record.get("id") if isinstance(record, dict) else "?",
+                    response.url,
+                )
+                continue
+            if item is not None:
+                yield item
+
+        try:
+            yield from self.follow_up(response, payload, records)
+        except Exception as exc:
+            self.logger.exception("%s: cannot page on from %s", self.source_name, response.url)
+            self.fail_listing(f"cannot page: {type(exc).__name__}: {exc}", response.url)
+
+    def decode_json(self, response: Response) -> Any:
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+        body = (
+            response.text
+            if isinstance(response, TextResponse)
+            else response.body.decode("utf-8", "replace")
+        )
+        try:
+            return json.loads(body)
+        except ValueError:
+            snippet = body[:60].strip().replace("\n", " ")
+            raise ListingError(
+                f"expected JSON, got {content_type or 'unknown content type'}: {snippet!r}"
+            ) from None
+
+    def listing_errback(self, failure: Failure) -> None:
+        request = getattr(failure, "request", None)
+        url = request.url if request is not None else "?"
+        if failure.check(HttpError):
+            response = failure.value.response
+            reason = f"HTTP {response.status}"
+        elif failure.check(IgnoreRequest) and "robots" in str(failure.value).lower():
+            reason = "forbidden by robots.txt"
+        else:
+            reason = f"{failure.type.__name__ if failure.type else 'error'}: {failure.value}"
+        self.fail_listing(reason, url)
