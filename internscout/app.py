@@ -44,7 +44,9 @@ class AppState:
             self._service = Service(self.engine(), self.clock, weights=self.config().weights)
         return self._service
 
-    def crawl(self, names: list[str] | None, timeout: float | None = None) -> list[dict[str, Any]]:
+    def crawl(
+        self, names: list[str] | None, timeout: float | None = None, log_level: str = "WARNING"
+    ) -> list[dict[str, Any]]:
         from crawlers.run import run_crawl_subprocess
 
         config = self.config()
@@ -61,6 +63,7 @@ class AppState:
             [s.as_crawl_dict() for s in chosen],
             timeout=timeout or config.crawl_timeout,
             settings=config.crawl_settings,
+            log_level=log_level,
         )
 
     def refresh_scores(self, profile: str | None, full: bool = False) -> RefreshReport:

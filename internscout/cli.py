@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 import store
+from crawlers.run import CrawlSubprocessError
 from internscout.app import AppState, RankOptions, rank_rows, row_to_dict
 from internscout.config import SECTORS, ConfigError, write_default_config
 from internscout.importer import ImportFileError, read_import_file
@@ -27,7 +28,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
+console = Console(soft_wrap=True)
 err = Console(stderr=True)
 
 
@@ -96,11 +97,20 @@ def crawl(
         float | None,
         typer.Option(help="Seconds before the crawl is stopped (default from config)."),
     ] = None,
+    log_level: Annotated[
+        str, typer.Option("--log-level", help="Crawler log level on stderr (DEBUG, INFO, WARNING).")
+    ] = "WARNING",
 ) -> None:
     """Crawl the configured sources (in a subprocess) and print per-source counts."""
     state = _state(ctx)
     with user_errors():
-        results = state.crawl(source, timeout=timeout)
+        try:
+            results = state.crawl(source, timeout=timeout, log_level=log_level.upper())
+        except CrawlSubprocessError as exc:
+            err.print(f"[red]crawl failed:[/red] {exc}", highlight=False)
+            if exc.stderr:
+                err.print(exc.stderr, highlight=False, markup=False)
+            raise typer.Exit(1) from None
         analysed = state.service().analyse_pending()
     table = Table(title="Crawl results")
     for col in (

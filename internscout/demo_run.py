@@ -6,9 +6,9 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from crawlers.run import run_crawl_subprocess
 from rich.console import Console
 
+from crawlers.run import run_crawl_subprocess
 from internscout.app import AppState, RankOptions, rank_rows, row_to_dict
 from internscout.config import parse_config
 from internscout.demo import DEMO_PROFILE, demo_routes, demo_sources
@@ -25,6 +25,8 @@ def run_demo(out: Path, console: Console, limit: int, clock: Callable[[], dateti
     for suffix in ("", "-wal", "-shm"):  # a fresh database every run
         db_path.with_name(db_path.name + suffix).unlink(missing_ok=True)
     db_url = f"sqlite:///{db_path}"
+    for old in (out / "digests").glob("digest-*"):
+        old.unlink()
 
     with serving(demo_routes()) as server:
         sources = demo_sources(server.base_url)

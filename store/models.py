@@ -78,6 +78,10 @@ class Posting(SQLModel, table=True):
     last_seen: datetime | None = _dt(nullable=False)
     updated_at: datetime | None = _dt(nullable=False)  # last content change
     closed_at: datetime | None = _dt(index=True)
+    # Which upsert call inserted / last changed the row: how a write tells new,
+    # updated and unchanged rows apart without reading first.
+    first_write: str = Field(default="", max_length=32)
+    change_write: str = Field(default="", max_length=32)
 
 
 class Source(SQLModel, table=True):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -60,7 +61,7 @@ class UpsertResult:
         return self
 
 
-def _row(record: PostingIn, seen_at: datetime) -> dict:
+def _row(record: PostingIn, seen_at: datetime, write_id: str) -> dict:
     data = asdict(record)
     is_open = data.pop("is_open")
     data["content_hash"] = record.content_hash()
@@ -68,6 +69,8 @@ def _row(record: PostingIn, seen_at: datetime) -> dict:
     data["last_seen"] = seen_at
     data["updated_at"] = seen_at
     data["closed_at"] = None if is_open else seen_at
+    data["first_write"] = write_id
+    data["change_write"] = write_id
     data["title"] = data["title"].strip()
     return data
 
@@ -77,24 +80,26 @@ def upsert_postings(
 ) -> UpsertResult:
     """Insert or update postings by (source_kind, board, external_id) with INSERT .. ON CONFLICT.
 
-    `seen_at` identifies this write (use one value per crawl, microsecond precision):
-    a row whose first_seen equals it is new, one whose updated_at equals it changed.
+    `seen_at` is stored as last_seen (one value per crawl, so `close_missing` can
+    find what a crawl did not see). Each call stamps its rows with a fresh write id;
+    RETURNING it tells new, updated and unchanged rows apart in the same statement.
     """
+    write_id = uuid.uuid4().hex
     result = UpsertResult()
     # A key twice in one statement is an error on PostgreSQL; the later record wins.
     unique: dict[tuple[str, str, str], PostingIn] = {}
     for rec in records:
         unique[(rec.source_kind, rec.board, rec.external_id)] = rec
-    rows = [_row(r, seen_at) for r in unique.values()]
+    rows = [_row(r, seen_at, write_id) for r in unique.values()]
     table = Posting.__table__
     with engine.begin() as conn:
         for start in range(0, len(rows), BATCH):
-            result += _upsert_batch(conn, table, rows[start : start + BATCH], seen_at)
+            result += _upsert_batch(conn, table, rows[start : start + BATCH], write_id)
     return result
 
 
 def _upsert_batch(
-    conn: sa.Connection, table: sa.Table, rows: list[dict], seen_at: datetime
+    conn: sa.Connection, table: sa.Table, rows: list[dict], write_id: str
 ) -> UpsertResult:
     stmt = dialect_insert(conn, table).values(rows)
     ex = stmt.excluded
@@ -102,35 +107,26 @@ def _upsert_batch(
     changed = sa.or_(table.c.content_hash != ex.content_hash, reopened)
     set_ = {name: ex[name] for name in _REFRESHED}
     set_["updated_at"] = sa.case((changed, ex.updated_at), else_=table.c.updated_at)
+    set_["change_write"] = sa.case((changed, ex.change_write), else_=table.c.change_write)
     # A posting that reappears (or is listed inactive) updates its closed state.
     set_["closed_at"] = sa.case(
         (ex.closed_at.is_(None), None),
         else_=sa.func.coalesce(table.c.closed_at, ex.closed_at),
     )
     stmt = stmt.on_conflict_do_update(index_elements=list(_KEY), set_=set_).returning(
-        table.c.id, table.c.first_seen, table.c.updated_at
+        table.c.id, table.c.first_write, table.c.change_write
     )
     result = UpsertResult()
-    stamp = _naive(seen_at)
     for row in conn.execute(stmt):
-        if _naive(row.first_seen) == stamp:
+        if row.first_write == write_id:
             result.new += 1
             result.new_ids.append(row.id)
-        elif _naive(row.updated_at) == stamp:
+        elif row.change_write == write_id:
             result.updated += 1
             result.updated_ids.append(row.id)
         else:
             result.unchanged += 1
     return result
-
-
-def _naive(value: datetime | str) -> datetime:
-    # Compare on naive UTC whichever way the backend hands the value back.
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value
 
 
 def close_missing(

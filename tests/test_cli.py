@@ -1,0 +1,185 @@
+"""Every command through the CLI runner: help, happy paths, and user mistakes as clear errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from internscout.app import AppState
+from internscout.cli import app
+
+COMMANDS = ["init", "crawl", "import", "rank", "show", "digest", "rescore", "sources", "evaluate", "demo"]
+
+POSTINGS = [
+    {"title": "Machine Learning Intern", "company": "Acme AI", "url": "https://acme.example/1",
+     "description": "Summer internship building NLP models with Python, PyTorch and SQL.",
+     "location": "Boston, MA", "posted_at": "2026-10-28"},
+    {"title": "Senior Machine Learning Engineer", "company": "Acme AI", "url": "https://acme.example/2",
+     "description": "7+ years of experience with Python, PyTorch and SQL required.",
+     "location": "Boston, MA", "posted_at": "2026-10-28"},
+    {"title": "Data Science Intern", "company": "Riverside Hospital", "url": "https://rh.example/3",
+     "description": "Internship analysing patient outcomes with Python, pandas and SQL.",
+     "location": "New York, NY", "posted_at": "2026-10-25"},
+    {"title": "Internal Audit Analyst", "company": "First Bank", "url": "https://fb.example/4",
+     "description": "Audit controls; Excel.", "location": "Chicago, IL", "posted_at": "2026-10-20"},
+]
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, clock) -> dict:
+    """A config with one profile and a database in tmp_path, plus the imported postings."""
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path / "cli.db"}"\n'
+        "[[profiles]]\n"
+        'name = "ana"\nemail = "ana@example.edu"\n'
+        'skills = ["python", "pytorch", "sql"]\n'
+        'interests = "NLP and machine learning internships"\n'
+        'sectors = ["tech", "healthcare"]\nlocations = ["Boston"]\n'
+    )
+    data = tmp_path / "postings.jsonl"
+    data.write_text("\n".join(json.dumps(p) for p in POSTINGS) + "\n")
+    return {"config": cfg, "data": data, "tmp": tmp_path}
+
+
+def invoke(runner: CliRunner, args: list[str], clock=None):
+    obj = AppState(clock=clock) if clock else None
+    return runner.invoke(app, args, obj=obj, catch_exceptions=False)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(runner: CliRunner, command: str):
+    result = invoke(runner, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.output
+    assert command in result.output
+
+
+def test_init_writes_config_and_refuses_to_overwrite(runner: CliRunner, tmp_path: Path):
+    target = tmp_path / "c.toml"
+    assert invoke(runner, ["init", str(target)]).exit_code == 0
+    assert "[[sources]]" in target.read_text()
+    again = invoke(runner, ["init", str(target)])
+    assert again.exit_code == 2
+    assert "already exists" in again.output
+
+
+def test_import_rank_show(runner: CliRunner, env: dict, clock):
+    base = ["--config", str(env["config"])]
+    out = invoke(runner, [*base, "import", str(env["data"])], clock)
+    assert out.exit_code == 0, out.output
+    assert "4 new" in out.output
+    again = invoke(runner, [*base, "import", str(env["data"])], clock)
+    assert "0 new, 0 updated, 4 unchanged" in again.output
+
+    ranked = invoke(runner, [*base, "rank", "--profile", "ana", "--format", "json", "--limit", "0"], clock)
+    assert ranked.exit_code == 0, ranked.output
+    rows = json.loads(ranked.output)
+    titles = [r["title"] for r in rows]
+    # Default: internships only, best first.
+    assert set(titles) == {"Machine Learning Intern", "Data Science Intern"}
+    assert titles[0] == "Machine Learning Intern"
+    for key in ("id", "title", "company", "url", "location", "sector", "is_internship", "role",
+                "score", "matched_skills", "missing_skills", "reasons", "posted_at"):
+        assert key in rows[0]
+    assert rows[0]["score"] >= rows[1]["score"]
+    assert rows[0]["reasons"]
+
+    everything = json.loads(invoke(runner, [*base, "rank", "--profile", "ana", "--all", "-f", "json",
+                                            "--limit", "0"], clock).output)
+    assert len(everything) == 4
+    senior = next(r for r in everything if r["title"].startswith("Senior"))
+    intern = next(r for r in everything if r["title"] == "Machine Learning Intern")
+    assert senior["score"] < intern["score"]  # skills alike; a senior role is not a student fit
+    assert not next(r for r in everything if r["title"].startswith("Internal Audit"))["is_internship"]
+
+    health = json.loads(invoke(runner, [*base, "rank", "-p", "ana", "--sector", "healthcare", "-f", "json"], clock).output)
+    assert [r["title"] for r in health] == ["Data Science Intern"]
+    one = json.loads(invoke(runner, [*base, "rank", "-p", "ana", "--limit", "1", "-f", "json"], clock).output)
+    assert len(one) == 1
+    boston = json.loads(invoke(runner, [*base, "rank", "-p", "ana", "--location", "boston", "-f", "json"], clock).output)
+    assert [r["title"] for r in boston] == ["Machine Learning Intern"]
+
+    csv_out = invoke(runner, [*base, "rank", "-p", "ana", "--format", "csv"], clock)
+    assert csv_out.output.splitlines()[0].startswith("id,score,title")
+
+    table = invoke(runner, [*base, "rank", "--profile", "ana"], clock)
+    assert "Ranked for ana" in table.output
+    assert "Machine" in table.output and "Data" in table.output  # cells may fold
+
+    shown = invoke(runner, [*base, "show", str(rows[0]["id"]), "--profile", "ana"], clock)
+    assert shown.exit_code == 0
+    assert "Score for ana" in shown.output and "Classification" in shown.output
+
+
+def test_rank_without_profile_uses_the_guide(runner: CliRunner, env: dict, clock):
+    base = ["--config", str(env["config"])]
+    invoke(runner, [*base, "import", str(env["data"])], clock)
+    rows = json.loads(invoke(runner, [*base, "rank", "--format", "json"], clock).output)
+    assert {r["title"] for r in rows} == {"Machine Learning Intern", "Data Science Intern"}
+
+
+def test_rank_with_no_config_and_empty_db(runner: CliRunner):
+    result = invoke(runner, ["rank"])
+    assert result.exit_code == 0
+    assert "No postings match" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["rank", "--profile", "nobody"], "no profile named 'nobody'"),
+        (["rank", "--sector", "space"], "--sector space"),
+        (["rank", "--since", "yesterday"], "--since"),
+        (["rank", "--format", "xml"], "--format"),
+        (["show", "999"], "no posting with id 999"),
+        (["import", "missing.jsonl"], "no such file"),
+        (["crawl", "--source", "nope"], "unknown source(s) nope"),
+        (["digest", "--profile", "nobody"], "no profile named"),
+    ],
+)
+def test_user_mistakes_are_one_line_errors(runner: CliRunner, env: dict, args: list[str], message: str):
+    result = runner.invoke(app, ["--config", str(env["config"]), *args])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_broken_config_file(runner: CliRunner, tmp_path: Path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[[sources]]\nname = 'x'\nkind = 'lever'\n")
+    result = runner.invoke(app, ["--config", str(bad), "sources"])
+    assert result.exit_code == 2
+    assert "sources[0].board: required" in result.output
+
+
+def test_digest_command_is_idempotent(runner: CliRunner, env: dict, clock):
+    base = ["--config", str(env["config"])]
+    invoke(runner, [*base, "import", str(env["data"])], clock)
+    out_dir = env["tmp"] / "digests"
+    first = invoke(runner, [*base, "digest", "--profile", "ana", "--out", str(out_dir)], clock)
+    assert first.exit_code == 0 and "2 new postings" in first.output
+    clock.advance(minutes=5)
+    second = invoke(runner, [*base, "digest", "--profile", "ana", "--out", str(out_dir)], clock)
+    assert "nothing written" in second.output
+    assert len(list(out_dir.glob("*.html"))) == 1
+
+
+def test_rescore_full(runner: CliRunner, env: dict, clock):
+    base = ["--config", str(env["config"])]
+    invoke(runner, [*base, "import", str(env["data"])], clock)
+    out = invoke(runner, [*base, "rescore", "--full"], clock)
+    assert out.exit_code == 0
+    assert "(guide): classified" in out.output and "ana:" in out.output
+    assert "matcher refitted" in out.output
+    # Nothing changed since: nothing to rescore.
+    again = invoke(runner, [*base, "rescore"], clock)
+    assert "ana: classified 0, scored 0" in again.output
