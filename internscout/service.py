@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
+import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -69,8 +70,13 @@ class Service:
         return self._analyzer
 
     # -- classification -------------------------------------------------------------
-    def analyse_pending(self) -> int:
-        postings = store.postings_needing_analysis(self.engine, self.model_version)
+    def analyse_pending(self, full: bool = False) -> int:
+        """Classify new/changed postings (all of them when `full`, so employer-level
+        evidence is pooled over the whole corpus)."""
+        if full:
+            postings = store.get_postings(self.engine)
+        else:
+            postings = store.postings_needing_analysis(self.engine, self.model_version)
         if not postings:
             return 0
         analyses = self.analyzer().analyze_many([posting_text(p) for p in postings])
@@ -110,25 +116,26 @@ class Service:
                 fitted = None
             if isinstance(fitted, ProfileMatcher):
                 fitted.weights = self.weights
-                return fitted, _fit_key(state.version, state.fitted_at), False
+                return fitted, state.fit_id, False
         corpus = [posting_text(p).full_text() for p in store.get_postings(self.engine)]
         fitted = ProfileMatcher(weights=self.weights).fit(corpus)
-        now = self.clock()
+        fit_id = f"{self.model_version}@{uuid.uuid4().hex}"
         store.save_model_state(
             self.engine,
             MATCHER_STATE,
             self.model_version,
             sklearn.__version__,
             pickle.dumps(fitted),
-            now,
+            self.clock(),
+            fit_id,
         )
-        return fitted, _fit_key(self.model_version, now), True
+        return fitted, fit_id, True
 
     # -- scoring -----------------------------------------------------------------
     def score_profile(
         self, spec: ProfileSpec, email: str | None, full: bool = False
     ) -> RefreshReport:
-        analysed = self.analyse_pending()
+        analysed = self.analyse_pending(full=full)
         matcher, fit_key, refitted = self.matcher(full=full)
         now = self.clock()
         spec_data = asdict(spec)
@@ -170,11 +177,6 @@ class Service:
 
     def score_configured(self, profile: ProfileConfig, full: bool = False) -> RefreshReport:
         return self.score_profile(profile_spec(profile), profile.email, full=full)
-
-
-def _fit_key(version: str, fitted_at: datetime | None) -> str:
-    stamp = fitted_at.isoformat() if fitted_at else "?"
-    return f"{version}@{stamp}"
 
 
 def _hash(data: object) -> str:

@@ -139,11 +139,18 @@ def load_model_state(engine: Engine, name: str) -> ModelState | None:
 
 
 def save_model_state(
-    engine: Engine, name: str, version: str, library_version: str, blob: bytes, fitted_at: datetime
+    engine: Engine,
+    name: str,
+    version: str,
+    library_version: str,
+    blob: bytes,
+    fitted_at: datetime,
+    fit_id: str,
 ) -> None:
     row = {
         "name": name,
         "version": version,
+        "fit_id": fit_id,
         "library_version": library_version,
         "blob": blob,
         "fitted_at": fitted_at,

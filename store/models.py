@@ -158,6 +158,7 @@ class ModelState(SQLModel, table=True):
 
     name: str = Field(primary_key=True)
     version: str
+    fit_id: str  # new for every fit, so a refit invalidates what the old fit scored
     library_version: str
     blob: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
     fitted_at: datetime | None = _dt(nullable=False)
