@@ -11,6 +11,7 @@ from typing import Any
 from platformdirs import user_config_dir, user_data_dir
 
 from internscout.defaults import DEFAULT_CONFIG_TEMPLATE, default_sources
+from matcher import DEFAULT_WEIGHTS
 
 APP = "internscout"
 SOURCE_KINDS = ("greenhouse", "lever", "ashby", "simplify")
@@ -151,7 +152,10 @@ def parse_config(data: dict[str, Any], path: Path | None) -> AppConfig:
     scoring = _table(data, "scoring", where)
     weights: dict[str, float] = {}
     for key, value in _table(scoring, "weights", f"{where}: scoring").items():
-        if not isinstance(value, (int, float)) or value < 0:
+        if key not in DEFAULT_WEIGHTS:
+            known = ", ".join(DEFAULT_WEIGHTS)
+            raise ConfigError(f"{where}: scoring.weights.{key}: unknown weight (known: {known})")
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
             raise ConfigError(f"{where}: scoring.weights.{key}: expected a non-negative number")
         weights[key] = float(value)
 

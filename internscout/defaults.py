@@ -27,12 +27,18 @@ timeout = 1800
 # AUTOTHROTTLE_TARGET_CONCURRENCY = 0.5
 
 [scoring.weights]
-# How much each part counts in a posting's score (they are normalised to sum to 1).
-# text = 0.30      # TF-IDF similarity of your interests/resume to the posting
-# skills = 0.35    # share of the posting's asked skills that you have
-# sector = 0.15    # the employer is in one of your sectors
-# location = 0.10  # a location you named, or remote when remote_ok
-# recency = 0.10   # newer postings first
+# How much each part of a score counts (parts are normalised by their sum), and the
+# penalties that make a posting a poor fit for a student. Uncomment to change.
+# text = 0.30          # TF-IDF similarity of your interests/resume/skills to the posting
+# skills = 0.30        # the posting's skills you have, and how many of yours it uses
+# role = 0.15          # an AI/ML/data role category (the guide's internship titles)
+# sector = 0.10        # the employer is in one of your sectors
+# location = 0.10      # a location you named, or remote when remote_ok
+# recency = 0.05       # newer postings first
+# recency_half_life_days = 21
+# penalty_not_internship = 0.5   # the posting is not an internship, co-op or apprenticeship
+# penalty_seniority = 0.7        # senior/staff/lead/manager... title
+# penalty_experience = 0.6       # asks for 3+ years of experience
 
 [digest]
 # Where `internscout digest --profile NAME` writes reports when --out is not given.

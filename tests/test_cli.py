@@ -183,3 +183,28 @@ def test_rescore_full(runner: CliRunner, env: dict, clock):
     # Nothing changed since: nothing to rescore.
     again = invoke(runner, [*base, "rescore"], clock)
     assert "ana: classified 0, scored 0" in again.output
+
+
+def test_evaluate_on_small_labelled_files(runner: CliRunner, tmp_path: Path):
+    sector = tmp_path / "s.jsonl"
+    sector.write_text(
+        json.dumps({"title": "Nurse Data Analyst", "company": "Mercy General Hospital",
+                    "description": "Patient care analytics for our hospital and clinics.", "sector": "healthcare"})
+        + "\n"
+        + json.dumps({"title": "Quant Analyst", "company": "Harbor Capital Bank",
+                      "description": "Trading, risk and portfolio analytics for our bank.", "sector": "finance"})
+        + "\n"
+    )
+    pos = tmp_path / "pos.txt"
+    pos.write_text("Software Engineering Intern\nData Science Co-op\n")
+    neg = tmp_path / "neg.txt"
+    neg.write_text("Internal Audit Manager\nSenior Data Scientist\n")
+    result = invoke(runner, ["evaluate", "--sector", str(sector), "--interns", str(pos), "--not-interns", str(neg)])
+    assert result.exit_code == 0, result.output
+    assert "macro-F1 1.000" in result.output
+    assert "matcher   P 1.000  R 1.000  F1 1.000" in result.output
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"title": "x", "sector": "tech"}\n{"title": "y"}\n')
+    err = runner.invoke(app, ["evaluate", "--sector", str(bad)])
+    assert err.exit_code == 2 and "bad.jsonl:2" in err.output

@@ -55,6 +55,7 @@ def test_explicit_missing_file_is_an_error(tmp_path: Path):
         ("[[profiles]]\nname = 'p'\nremote_ok = 'yes'\n", r"profiles\[0\]\.remote_ok"),
         ("[[profiles]]\nname = 'p'\nresume = 'cv.xls'\n", r"profiles\[0\]\.resume"),
         ("[scoring.weights]\ntext = -1\n", r"scoring\.weights\.text"),
+        ("[scoring.weights]\nvibes = 1\n", r"scoring\.weights\.vibes: unknown weight"),
         ("this is = = not toml", "not valid TOML"),
     ],
 )

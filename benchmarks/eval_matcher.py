@@ -1,0 +1,135 @@
+"""Benchmark the matcher on the shared development data (not shipped with the product).
+
+    python benchmarks/eval_matcher.py [--shared ../shared]
+
+Prints sector macro-F1 and per-class P/R/F1 on eval/sector_dev.jsonl, internship-detection
+P/R/F1 on the SimplifyJobs dev halves (internship list = positives, new-grad list = negatives),
+false positives among real Greenhouse titles containing "internal"/"international", and the naive
+``intern|internship|co-op`` regex for comparison. Nothing is fitted on these files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script from anywhere
+    sys.path.insert(0, str(ROOT))
+
+from matcher import SECTORS, PostingAnalyzer, load_taxonomy  # noqa: E402
+from matcher.evaluation import (  # noqa: E402
+    BASELINE_INTERN_REGEX,
+    evaluate_internship_titles,
+    evaluate_sector,
+    load_simplify_titles,
+    precision_recall_f1,
+)
+
+SECTOR_FILE = "eval/sector_dev.jsonl"
+INTERN_FILE = "realdata/simplify/summer2025_internships_listings_dev_half.json"
+NEW_GRAD_FILE = "realdata/simplify/new_grad_positions_listings_dev_half.json"
+GREENHOUSE_DIR = "realdata/greenhouse/boards_2026-08"
+INTERNAL = re.compile(r"internal|international", re.I)
+
+
+def _prf(d: dict) -> str:
+    return f"P={d['precision']:.3f} R={d['recall']:.3f} F1={d['f1']:.3f}"
+
+
+def sector_report(shared: Path, analyzer: PostingAnalyzer) -> None:
+    path = shared / SECTOR_FILE
+    if not path.exists():
+        print(f"[sector] skipped: {path} not found")
+        return
+    t0 = time.perf_counter()
+    res = evaluate_sector(path, analyzer)
+    took = time.perf_counter() - t0
+    print(f"== Sector classification ({res['n']} postings, {took:.1f}s) ==")
+    print(f"macro-F1 {res['macro_f1']:.3f}   accuracy {res['accuracy']:.3f}")
+    print(f"{'sector':<11}{'P':>7}{'R':>7}{'F1':>7}{'n':>6}")
+    for label in SECTORS:
+        c = res["per_class"][label]
+        print(
+            f"{label:<11}{c['precision']:>7.3f}{c['recall']:>7.3f}{c['f1']:>7.3f}{c['support']:>6}"
+        )
+    flat = PostingAnalyzer(taxonomy=analyzer.taxonomy_, aggregate_employers=False).fit()
+    res_flat = evaluate_sector(path, flat)
+    print(f"without per-employer aggregation: macro-F1 {res_flat['macro_f1']:.3f}")
+    labels = [json.loads(line)["sector"] for line in path.open(encoding="utf-8") if line.strip()]
+    majority = Counter(labels).most_common(1)[0][0]
+    base = precision_recall_f1(labels, [majority] * len(labels), SECTORS)
+    print(f"majority-class reference ('{majority}'): macro-F1 {base['macro_f1']:.3f}")
+    print()
+
+
+def internship_report(shared: Path, analyzer: PostingAnalyzer) -> None:
+    pos_path, neg_path = shared / INTERN_FILE, shared / NEW_GRAD_FILE
+    if not (pos_path.exists() and neg_path.exists()):
+        print("[internship] skipped: Simplify dev halves not found")
+        return
+    pos, neg = load_simplify_titles(pos_path), load_simplify_titles(neg_path)
+    res = evaluate_internship_titles(pos, neg, analyzer)
+    print(f"== Internship detection from titles ({len(pos)} internships, {len(neg)} new-grad) ==")
+    print(f"matcher        {_prf(res)}  (tp={res['tp']} fp={res['fp']} fn={res['fn']})")
+    b = res["baseline"]
+    print(f"regex baseline {_prf(b)}  (tp={b['tp']} fp={b['fp']} fn={b['fn']})")
+    print(f"false positives: {res['false_positives'][:10]}")
+    print(f"false negatives (first 10 of {len(res['false_negatives'])}): "
+          f"{res['false_negatives'][:10]}")  # fmt: skip
+    print()
+
+
+def greenhouse_report(shared: Path, analyzer: PostingAnalyzer) -> None:
+    folder = shared / GREENHOUSE_DIR
+    files = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    if not files:
+        print(f"[greenhouse] skipped: {folder} not found")
+        return
+    titles: list[str] = []
+    for f in files:
+        data = json.loads(f.read_text(encoding="utf-8"))
+        titles += [str(j.get("title") or "") for j in data.get("jobs", [])]
+    from matcher import PostingText
+
+    flags = [a.is_internship for a in analyzer.analyze_many([PostingText(title=t) for t in titles])]
+    internal = [(t, f) for t, f in zip(titles, flags, strict=True) if INTERNAL.search(t)]
+    ours_fp = [t for t, f in internal if f]
+    base_fp = [t for t, _ in internal if BASELINE_INTERN_REGEX.search(t)]
+    print(f"== Greenhouse boards ({len(files)} boards, {len(titles)} titles) ==")
+    print(f"titles containing internal/international: {len(internal)}")
+    print(f"  detected as internships: matcher {len(ours_fp)}, regex baseline {len(base_fp)}")
+    if ours_fp:
+        print(f"  matcher false positives: {ours_fp}")
+    n_base = sum(1 for t in titles if BASELINE_INTERN_REGEX.search(t))
+    print(f"internships detected among all titles: matcher {sum(flags)}, regex baseline {n_base}")
+    print()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--shared", type=Path, default=ROOT.parent / "shared",
+        help="the shared reference folder (default: ../shared next to the project)",
+    )  # fmt: skip
+    args = parser.parse_args(argv)
+    shared: Path = args.shared
+    if not shared.is_dir():
+        print(f"Shared data folder {shared} not found; nothing to evaluate (use --shared PATH).")
+        return 0
+    tax = load_taxonomy()
+    analyzer = PostingAnalyzer(taxonomy=tax).fit()
+    print(f"taxonomy {tax.version}: {len(tax.skills)} skills, {len(tax.roles)} roles\n")
+    sector_report(shared, analyzer)
+    internship_report(shared, analyzer)
+    greenhouse_report(shared, analyzer)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

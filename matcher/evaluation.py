@@ -1,0 +1,114 @@
+"""Evaluation helpers: per-class precision/recall/F1 and the two benchmark tasks.
+
+Loaders read the shared development files (never shipped with the product):
+- JSONL postings with a ``sector`` label (``title, company, location, description, sector``);
+- SimplifyJobs ``listings.json`` files (a JSON list of objects with a ``title``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sklearn.metrics import precision_recall_fscore_support
+
+from .classify import PostingAnalyzer
+from .models import PostingText
+from .taxonomy import SECTORS
+
+BASELINE_INTERN_REGEX = re.compile(r"intern|internship|co-op", re.I)
+
+
+def precision_recall_f1(
+    y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str]
+) -> dict[str, Any]:
+    """Per-class precision/recall/F1/support plus macro averages over ``labels``."""
+    p, r, f, s = precision_recall_fscore_support(
+        list(y_true), list(y_pred), labels=list(labels), zero_division=0
+    )
+    per_class = {
+        lab: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]),
+              "support": int(s[i])}
+        for i, lab in enumerate(labels)
+    }  # fmt: skip
+    # A class absent from both truth and predictions says nothing: leave it out of the mean.
+    seen = set(y_true) | set(y_pred)
+    used = [i for i, lab in enumerate(labels) if lab in seen]
+    n = len(used) or 1
+    correct = sum(1 for a, b in zip(y_true, y_pred, strict=True) if a == b)
+    return {
+        "per_class": per_class,
+        "macro_precision": float(sum(p[i] for i in used) / n),
+        "macro_recall": float(sum(r[i] for i in used) / n),
+        "macro_f1": float(sum(f[i] for i in used) / n),
+        "accuracy": correct / len(y_true) if len(y_true) else 0.0,
+    }
+
+
+def load_sector_jsonl(path: str | Path) -> list[tuple[PostingText, str]]:
+    """(posting, sector label) pairs from a JSONL file."""
+    out = []
+    with Path(path).open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            loc = row.get("location")
+            posting = PostingText(
+                title=row.get("title") or "",
+                company=row.get("company") or "",
+                description=row.get("description") or "",
+                locations=[loc] if isinstance(loc, str) and loc else [],
+            )
+            out.append((posting, row["sector"]))
+    return out
+
+
+def load_simplify_titles(path: str | Path) -> list[str]:
+    """Titles from a SimplifyJobs listings.json file."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return [str(item["title"]) for item in data if isinstance(item, dict) and item.get("title")]
+
+
+def evaluate_sector(jsonl_path: str | Path, analyzer: PostingAnalyzer) -> dict[str, Any]:
+    """Sector classification of a labelled JSONL file (employer aggregation included)."""
+    pairs = load_sector_jsonl(jsonl_path)
+    analyses = analyzer.analyze_many([p for p, _ in pairs])
+    y_true = [label for _, label in pairs]
+    y_pred = [a.sector for a in analyses]
+    result = precision_recall_f1(y_true, y_pred, SECTORS)
+    result["n"] = len(pairs)
+    return result
+
+
+def _binary(y_true: list[bool], y_pred: list[bool]) -> dict[str, float]:
+    tp = sum(1 for t, p in zip(y_true, y_pred, strict=True) if t and p)
+    fp = sum(1 for t, p in zip(y_true, y_pred, strict=True) if not t and p)
+    fn = sum(1 for t, p in zip(y_true, y_pred, strict=True) if t and not p)
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "tp": tp, "fp": fp, "fn": fn}
+
+
+def evaluate_internship_titles(
+    positive_titles: Sequence[str], negative_titles: Sequence[str], analyzer: PostingAnalyzer
+) -> dict[str, Any]:
+    """Title-only internship detection vs the naive ``intern|internship|co-op`` regex."""
+    titles = list(positive_titles) + list(negative_titles)
+    y_true = [True] * len(positive_titles) + [False] * len(negative_titles)
+    analyses = analyzer.analyze_many([PostingText(title=t) for t in titles])
+    ours = [a.is_internship for a in analyses]
+    baseline = [bool(BASELINE_INTERN_REGEX.search(t)) for t in titles]
+    res = _binary(y_true, ours)
+    res["baseline"] = _binary(y_true, baseline)
+    res["false_positives"] = [
+        t for t, y, p in zip(titles, y_true, ours, strict=True) if p and not y
+    ]
+    res["false_negatives"] = [
+        t for t, y, p in zip(titles, y_true, ours, strict=True) if y and not p
+    ]
+    return res

@@ -1,0 +1,138 @@
+"""PostingAnalyzer: sector cues and aggregation, roles, seniority, the sklearn conventions."""
+
+from __future__ import annotations
+
+import pytest
+from sklearn.exceptions import NotFittedError
+
+from matcher import SECTORS, Analysis, PostingAnalyzer, PostingText, load_taxonomy
+
+ML_BODY = "You will train machine learning models in Python with PyTorch and SQL."
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> PostingAnalyzer:
+    return PostingAnalyzer(taxonomy=load_taxonomy()).fit()
+
+
+def _sector(analyzer: PostingAnalyzer, company: str, body: str = ML_BODY, **kw) -> str:
+    return analyzer.analyze(PostingText(title="Data Science Intern", company=company,
+                                        description=body, **kw)).sector  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("company", "sector"),
+    [
+        ("State University of Somewhere", "research"),
+        ("Lakeside College", "research"),
+        ("Institute for Advanced Robotics Research", "research"),
+        ("Riverside General Hospital", "healthcare"),
+        ("Northshore Health System", "healthcare"),
+        ("Helix Therapeutics", "healthcare"),
+        ("Granite Savings Bank", "finance"),
+        ("Harbor Capital", "finance"),
+        ("Summit Mutual Insurance", "finance"),
+        ("County of Alameda", "nonprofit"),
+        ("City of Springfield", "nonprofit"),
+        ("U.S. Department of Energy", "nonprofit"),
+        ("Open Data Foundation", "nonprofit"),
+        ("Acme Software", "tech"),
+        ("Brightpath Staffing", "other"),
+        ("Northwind Aerospace", "other"),
+    ],
+)
+def test_employer_name_cues(analyzer: PostingAnalyzer, company: str, sector: str) -> None:
+    assert _sector(analyzer, company) == sector
+
+
+def test_text_cues_without_name_cue(analyzer: PostingAnalyzer) -> None:
+    body = ("We are a clinical-stage biotech developing therapies for cancer patients. "
+            "Our oncology pipeline and clinical trials rely on genomics. " + ML_BODY)  # fmt: skip
+    assert _sector(analyzer, "Zentrix", body) == "healthcare"
+    body = ("We underwrite property and casualty insurance for policyholders; our actuarial "
+            "and claims teams price premiums. " + ML_BODY)  # fmt: skip
+    assert _sector(analyzer, "Zentrix", body) == "finance"
+
+
+def test_benefits_boilerplate_is_not_sector_evidence(analyzer: PostingAnalyzer) -> None:
+    body = ML_BODY + " Benefits include medical, dental and vision insurance and a 401(k)."
+    assert _sector(analyzer, "Zentrix Software", body) == "tech"
+
+
+def test_sector_hint(analyzer: PostingAnalyzer) -> None:
+    assert _sector(analyzer, "Zentrix", sector_hint="government") == "nonprofit"
+    assert _sector(analyzer, "Zentrix", sector_hint="healthcare") == "healthcare"
+
+
+def test_sector_scores_are_probabilities(analyzer: PostingAnalyzer) -> None:
+    a = analyzer.analyze(PostingText(title="ML Intern", company="Riverside Hospital"))
+    assert set(a.sector_scores) == set(SECTORS)
+    assert abs(sum(a.sector_scores.values()) - 1) < 1e-3
+    assert max(a.sector_scores, key=a.sector_scores.get) == a.sector
+
+
+def test_analyze_many_aggregates_per_employer(analyzer: PostingAnalyzer) -> None:
+    rich = PostingText(title="Data Scientist", company="Zentrix Inc.",
+                       description="Our hospitals and clinics care for patients; clinical data, "
+                                   "physicians and nurses. " + ML_BODY)  # fmt: skip
+    bare = PostingText(title="Data Engineer Intern", company="ZENTRIX", description=ML_BODY)
+    alone = analyzer.analyze(bare).sector
+    together = analyzer.analyze_many([rich, bare])
+    assert together[0].sector == together[1].sector == "healthcare"
+    assert alone != "healthcare"
+    flat = PostingAnalyzer(aggregate_employers=False).fit().analyze_many([rich, bare])
+    assert flat[1].sector == alone
+
+
+def test_analyze_equals_analyze_many_for_one(analyzer: PostingAnalyzer) -> None:
+    p = PostingText(title="ML Intern", company="Acme", description=ML_BODY)
+    assert analyzer.analyze(p) == analyzer.analyze_many([p])[0]
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "role"),
+    [
+        ("Machine Learning Intern", "", "ml_engineering"),
+        ("Data Science Intern", "", "data_science"),
+        ("Research Assistant, NLP", "", "research"),
+        ("Automation Intern (RPA)", "", "automation"),
+        ("Analytics Engineering Intern", "", "analytics_engineering"),
+        ("Cloud AI Intern", "", "cloud_ai"),
+        ("Data Engineer Intern", "", "data_engineering"),
+        ("Business Intelligence Analyst Intern", "", "data_analytics"),
+        ("Software Engineering Intern", "Build web apps in React.", "software"),
+        ("Software Engineering Intern", "Ship LLM features: RAG, embeddings, PyTorch models, "
+                                        "prompt engineering.", "software_ai"),
+        ("Mechanical Engineering Intern", "", "other"),
+        ("Marketing Intern", "", "other"),
+    ],
+)  # fmt: skip
+def test_roles(analyzer: PostingAnalyzer, title: str, body: str, role: str) -> None:
+    assert analyzer.analyze(PostingText(title=title, description=body)).role == role
+
+
+def test_seniority_and_years(analyzer: PostingAnalyzer) -> None:
+    a = analyzer.analyze(PostingText(title="Senior ML Engineer",
+                                     description="8+ years of experience required."))  # fmt: skip
+    assert (a.seniority, a.years_required, a.is_internship) == ("senior", 8, False)
+    b = analyzer.analyze(PostingText(title="Product Manager Intern"))
+    assert b.seniority is None and b.is_internship
+
+
+def test_html_description_and_skills(analyzer: PostingAnalyzer) -> None:
+    html = "&lt;p&gt;Use &lt;b&gt;Python&lt;/b&gt; &amp;amp; SQL&lt;/p&gt;"
+    a = analyzer.analyze(PostingText(title="Data Intern", description=html))
+    assert isinstance(a, Analysis)
+    assert a.skills[:2] == ["Python", "SQL"]
+
+
+def test_not_fitted() -> None:
+    with pytest.raises(NotFittedError):
+        PostingAnalyzer().analyze(PostingText(title="x"))
+
+
+def test_init_stores_params_only() -> None:
+    a = PostingAnalyzer(aggregate_employers=False)
+    assert a.aggregate_employers is False and a.taxonomy is None
+    assert not any(k.endswith("_") for k in vars(a))
+    assert a.fit() is a

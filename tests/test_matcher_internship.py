@@ -1,0 +1,117 @@
+"""Internship detection: titles, employment types, terms and description evidence."""
+
+from __future__ import annotations
+
+import pytest
+
+from matcher import PostingText, detect_internship, is_internship_title
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Machine Learning Intern",
+        "Data Science Internship - Summer 2025",
+        "Software Engineering Interns",
+        "Intern, AI Engineering",
+        "INTERN - Cloud AI",
+        "Software Engineer Co-op (Fall 2025)",
+        "Software Engineering Coop",
+        "Software Engineer Co Op",
+        "Data Analytics Co-Op - Spring",
+        "Winternship: Data Engineering",
+        "Apprentice - Software Engineer",
+        "Data Science Apprenticeship",
+        "Summer Analyst - Investment Banking",
+        "2025 Summer Associate, Client Service",
+        "Student Trainee (Data Science)",
+        "Student Worker - Research Computing",
+        "Student Researcher, Machine Learning",
+        "Undergraduate Research Assistant - NLP Lab",
+        "Graduate Research Assistant, Computer Vision",
+        "PhD Student Researcher - Speech",
+        "Summer Undergraduate Research Program",
+        "Data & Analytics Summer Fellowship for Students",
+        "Working Student AI Consulting",
+        "Werkstudent Data Science",
+        "Praktikant Software Engineering",
+        "Stagiaire Data Scientist",
+        "Industrial Placement Year - Software Engineer",
+        "DVM Student Externship Program",
+        "Junior Digital Strategist_Internship",
+        "Data Analytics - Summer 2024",
+        "Intelligence Analyst 1 - Students",
+    ],
+)
+def test_internship_titles(title: str) -> None:
+    assert is_internship_title(title), title
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Director, Internal Audit",
+        "Internal Audit Manager",
+        "Senior Internal Communications Specialist",
+        "Software Engineer, Internal Tools",
+        "Software Engineer - Database Engine Internals",
+        "Senior Product Manager, International",
+        "International Tax Manager",
+        "SEO & GEO Lead (Hub Internacional)",
+        "Veterinary Internist",
+        "Board Certified Internal Medicine Specialist",
+        "Software Engineer – New Grad",
+        "2025 University Graduate - Software Engineer",
+        "Data Scientist I – New Graduate",
+        "Early Career Software Engineer",
+        "Entry Level Data Analyst",
+        "Software Engineer I - Entry-Level - Graduation Date: Fall 2024-Summer 2025",
+        "Junior Software Engineer",
+        "Machine Learning Engineer",
+        "Postdoctoral Research Fellow",
+        "Senior Fellow, Civil Rights",
+        "Internship Program Manager",
+        "University Recruiter, Interns",
+        "Manager of Internships",
+        "Dean of Students",
+        "Student Success Technical Support",
+    ],
+)
+def test_not_internship_titles(title: str) -> None:
+    assert not is_internship_title(title), title
+
+
+def test_employment_type_counts() -> None:
+    for etype in ("Intern", "Internship", "INTERN", "Co-op", "Temporary - Intern"):
+        d = detect_internship(PostingText(title="Data Science", employment_type=etype))
+        assert d.is_internship, etype
+        assert etype in d.evidence
+    assert not detect_internship(
+        PostingText(title="Data Scientist", employment_type="Full-time")
+    ).is_internship
+
+
+def test_new_grad_title_beats_weak_evidence() -> None:
+    p = PostingText(title="Software Engineer, New Grad", terms=["Summer 2025"],
+                    description="As an intern you will ...")  # fmt: skip
+    d = detect_internship(p)
+    assert not d.is_internship
+    assert "New Grad" in d.evidence
+
+
+def test_terms_and_description_evidence() -> None:
+    assert detect_internship(PostingText(title="Data Analyst", terms=["Summer 2025"])).is_internship
+    body = "<p>This 12-week paid internship gives you real ML projects.</p>"
+    d = detect_internship(PostingText(title="Machine Learning", description=body))
+    assert d.is_internship and "internship" in d.evidence
+    mention = "Previous internship experience is a plus. We value internal mobility."
+    assert not detect_internship(
+        PostingText(title="Data Scientist", description=mention)
+    ).is_internship
+
+
+def test_senior_title_with_intern_text_is_not_internship() -> None:
+    p = PostingText(
+        title="Senior Data Scientist", description="You will mentor interns; as an intern..."
+    )
+    assert not detect_internship(p).is_internship
