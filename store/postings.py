@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -13,30 +14,13 @@ from sqlmodel import Session, select
 
 from store.engine import dialect_insert
 from store.models import Posting
-from store.records import PostingIn
+from store.records import CONTENT_FIELDS, PostingIn
 
 BATCH = 200
 _KEY = ("source_kind", "board", "external_id")
-# Columns refreshed from the incoming record on conflict.
-_REFRESHED = (
+# Columns refreshed from the incoming record on conflict (closed_at is handled apart).
+_REFRESHED = tuple(f for f in CONTENT_FIELDS if f != "is_open") + (
     "source_name",
-    "url",
-    "apply_url",
-    "title",
-    "company",
-    "locations",
-    "workplace_type",
-    "employment_type",
-    "description_html",
-    "description_text",
-    "posted_at",
-    "deadline",
-    "salary_min",
-    "salary_max",
-    "salary_currency",
-    "salary_text",
-    "department",
-    "terms",
     "sector_hint",
     "raw",
     "content_hash",
@@ -148,6 +132,24 @@ def close_missing(
         return conn.execute(stmt).rowcount or 0
 
 
+def _where(
+    stmt: Any,
+    ids: Iterable[int] | None,
+    source_kind: str | None,
+    board: str | None,
+    open_only: bool,
+) -> Any:
+    if ids is not None:
+        stmt = stmt.where(Posting.id.in_(list(ids)))
+    if source_kind is not None:
+        stmt = stmt.where(Posting.source_kind == source_kind)
+    if board is not None:
+        stmt = stmt.where(Posting.board == board)
+    if open_only:
+        stmt = stmt.where(Posting.closed_at.is_(None))
+    return stmt
+
+
 def count_postings(
     engine: Engine,
     *,
@@ -155,13 +157,7 @@ def count_postings(
     board: str | None = None,
     open_only: bool = False,
 ) -> int:
-    stmt = select(sa.func.count()).select_from(Posting)
-    if source_kind is not None:
-        stmt = stmt.where(Posting.source_kind == source_kind)
-    if board is not None:
-        stmt = stmt.where(Posting.board == board)
-    if open_only:
-        stmt = stmt.where(Posting.closed_at.is_(None))
+    stmt = _where(select(sa.func.count()).select_from(Posting), None, source_kind, board, open_only)
     with Session(engine) as session:
         return int(session.exec(stmt).one())
 
@@ -174,15 +170,7 @@ def get_postings(
     board: str | None = None,
     open_only: bool = False,
 ) -> list[Posting]:
-    stmt = select(Posting).order_by(Posting.id)
-    if ids is not None:
-        stmt = stmt.where(Posting.id.in_(list(ids)))
-    if source_kind is not None:
-        stmt = stmt.where(Posting.source_kind == source_kind)
-    if board is not None:
-        stmt = stmt.where(Posting.board == board)
-    if open_only:
-        stmt = stmt.where(Posting.closed_at.is_(None))
+    stmt = _where(select(Posting).order_by(Posting.id), ids, source_kind, board, open_only)
     with Session(engine, expire_on_commit=False) as session:
         return list(session.exec(stmt).all())
 
