@@ -25,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -180,9 +180,12 @@ class SourceSpec:
     base_url: str | None = None
     url: str | None = None
     company: str | None = None
+    # Kind-specific settings (e.g. Workday `search_text`), passed on as spider arguments.
+    options: dict[str, Any] = field(default_factory=dict)
 
-    def spider_kwargs(self) -> dict[str, str]:
+    def spider_kwargs(self) -> dict[str, Any]:
         kwargs = {
+            **self.options,
             "source_name": self.name,
             "board": self.board,
             "sector_hint": self.sector,
@@ -191,6 +194,9 @@ class SourceSpec:
             "company": self.company,
         }
         return {k: v for k, v in kwargs.items() if v is not None}
+
+
+_COMMON_KEYS = ("name", "kind", "board", "sector", "base_url", "url", "company")
 
 
 def load_sources(path: str | os.PathLike[str]) -> list[SourceSpec]:
@@ -209,7 +215,7 @@ def load_sources(path: str | os.PathLike[str]) -> list[SourceSpec]:
         if not isinstance(entry, dict):
             raise UsageError(f"source #{index} is not a JSON object")
         values: dict[str, str | None] = {}
-        for key in ("name", "kind", "board", "sector", "base_url", "url", "company"):
+        for key in _COMMON_KEYS:
             value = entry.get(key)
             if value is not None and not isinstance(value, str):
                 raise UsageError(f"source #{index}: {key!r} must be a string")
@@ -222,7 +228,8 @@ def load_sources(path: str | os.PathLike[str]) -> list[SourceSpec]:
         if name in names:
             raise UsageError(f"source name {name!r} appears twice")
         names.add(name)
-        specs.append(SourceSpec(**values))  # type: ignore[arg-type]
+        options = {k: v for k, v in entry.items() if k not in _COMMON_KEYS and v is not None}
+        specs.append(SourceSpec(**values, options=options))  # type: ignore[arg-type]
     return specs
 
 

@@ -11,6 +11,12 @@ from store.digests import (
     list_digests,
 )
 from store.engine import StoreError, make_engine
+from store.failures import (
+    FailedPageIn,
+    record_failed_pages,
+    resolve_failed_pages,
+    unresolved_failed_pages,
+)
 from store.matching import (
     RankedRow,
     RankFilter,
@@ -31,6 +37,7 @@ from store.models import (
     CrawlRun,
     DigestItem,
     DigestRun,
+    FailedPage,
     ModelState,
     Posting,
     Profile,
@@ -61,6 +68,8 @@ __all__ = [
     "CrawlRunIn",
     "DigestItem",
     "DigestRun",
+    "FailedPage",
+    "FailedPageIn",
     "ModelState",
     "Posting",
     "PostingIn",
@@ -92,6 +101,9 @@ __all__ = [
     "postings_needing_score",
     "ranked",
     "record_crawl_run",
+    "record_failed_pages",
+    "resolve_failed_pages",
+    "unresolved_failed_pages",
     "save_analyses",
     "save_model_state",
     "save_scores",

@@ -82,6 +82,9 @@ class Posting(SQLModel, table=True):
     # updated and unchanged rows apart without reading first.
     first_write: str = Field(default="", max_length=32)
     change_write: str = Field(default="", max_length=32)
+    # Cross-source duplicates point at the posting that stands for them (never deleted).
+    duplicate_of: int | None = Field(default=None, index=True)
+    duplicate_reason: str | None = None
 
 
 class Source(SQLModel, table=True):
@@ -110,6 +113,22 @@ class CrawlRun(SQLModel, table=True):
     rejected: int = 0
     errors: int = 0
     error: str | None = _text()
+
+
+class FailedPage(SQLModel, table=True):
+    """A page that still failed after retries; the next crawl of its source retries it."""
+
+    __table_args__ = (sa.UniqueConstraint("source_name", "url", name="uq_failed_page"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_name: str = Field(index=True)
+    url: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    kind: str  # listing | detail | page | robots
+    reason: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    attempts: int = 1
+    first_failed_at: datetime | None = _dt(nullable=False)
+    last_failed_at: datetime | None = _dt(nullable=False)
+    resolved_at: datetime | None = _dt()
 
 
 class Analysis(SQLModel, table=True):

@@ -55,6 +55,9 @@ class PostingSpider(scrapy.Spider):
         # Read by StorePipeline: a failed listing must not close postings.
         self.listing_failed: bool = False
         self.listing_failure: str | None = None
+        # Pages that still failed after retries: {"url", "kind", "reason"}; recorded
+        # in the store when the crawl ends so the next crawl retries them.
+        self.failed_pages: list[dict[str, str]] = []
 
     @property
     def source_kind(self) -> str:
@@ -101,17 +104,91 @@ class PostingSpider(scrapy.Spider):
             item[key] = value
         return item
 
-    def listing_request(self, url: str, **cb_kwargs: Any) -> Request:
+    def listing_request(
+        self,
+        url: str,
+        *,
+        method: str = "GET",
+        body: bytes | str | None = None,
+        headers: dict[str, str] | None = None,
+        **cb_kwargs: Any,
+    ) -> Request:
         return Request(
             url,
+            method=method,
+            body=body,
+            headers=headers,
             callback=self.parse_listing,
             errback=self.listing_errback,
             cb_kwargs=cb_kwargs,
             dont_filter=True,
         )
 
+    def detail_request(
+        self,
+        url: str,
+        item: PostingItem,
+        *,
+        method: str = "GET",
+        body: bytes | str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Request:
+        """Fetch one posting's detail page; `merge_detail` completes `item` from it.
+
+        If the detail cannot be had (after retries), the listing-level `item` is
+        still yielded -- a posting with less text beats a lost posting -- and the
+        page is recorded as failed so the next crawl tries it again.
+        """
+        return Request(
+            url,
+            method=method,
+            body=body,
+            headers=headers,
+            callback=self.parse_detail,
+            errback=self.detail_errback,
+            cb_kwargs={"item": item},
+            dont_filter=True,
+        )
+
+    def merge_detail(self, item: PostingItem, payload: Any, response: Response) -> PostingItem:
+        """Complete a listing-level item from its decoded detail payload."""
+        raise NotImplementedError
+
+    def parse_detail(self, response: Response, item: PostingItem) -> Iterator[Any]:
+        if not 200 <= response.status < 300:
+            self.record_failure(response.url, "detail", f"HTTP {response.status}")
+            yield item
+            return
+        try:
+            merged = self.merge_detail(item, self.decode_json(response), response)
+        except Exception as exc:
+            self._count_error()
+            self.logger.warning(
+                "%s: cannot read detail %s: %s", self.source_name, response.url, exc
+            )
+            self.record_failure(response.url, "detail", f"{type(exc).__name__}: {exc}")
+            yield item
+            return
+        yield merged
+
+    def detail_errback(self, failure: Failure) -> Iterator[Any]:
+        request = getattr(failure, "request", None)
+        url = request.url if request is not None else "?"
+        self.record_failure(url, "detail", _failure_reason(failure))
+        item = request.cb_kwargs.get("item") if request is not None else None
+        if item is not None:
+            yield item
+
+    def record_failure(self, url: str, kind: str, reason: str) -> None:
+        """Remember a page that failed for good in this crawl (kind: listing | detail | page)."""
+        self.failed_pages.append({"url": url, "kind": kind, "reason": reason})
+        if stats := self._stats():
+            stats.inc_value("internscout/failed_pages")
+            stats.inc_value(f"internscout/failed_pages/{kind}")
+
     def fail_listing(self, reason: str, url: str) -> None:
         """Mark the crawl of this board as failed: nothing will be closed."""
+        self.record_failure(url, "listing", reason)
         message = f"{reason} ({url})"
         if not self.listing_failed:
             self.listing_failed = True
@@ -201,11 +278,12 @@ class PostingSpider(scrapy.Spider):
     def listing_errback(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
-        if failure.check(HttpError):
-            response = failure.value.response
-            reason = f"HTTP {response.status}"
-        elif failure.check(IgnoreRequest) and "robots" in str(failure.value).lower():
-            reason = "forbidden by robots.txt"
-        else:
-            reason = f"{failure.type.__name__ if failure.type else 'error'}: {failure.value}"
-        self.fail_listing(reason, url)
+        self.fail_listing(_failure_reason(failure), url)
+
+
+def _failure_reason(failure: Failure) -> str:
+    if failure.check(HttpError):
+        return f"HTTP {failure.value.response.status}"
+    if failure.check(IgnoreRequest) and "robots" in str(failure.value).lower():
+        return "forbidden by robots.txt"
+    return f"{failure.type.__name__ if failure.type else 'error'}: {failure.value}"
