@@ -122,7 +122,12 @@ def rank_rows(state: AppState, opts: RankOptions) -> list[store.RankedRow]:
     return store.ranked(state.engine(), flt)
 
 
-def row_to_dict(row: store.RankedRow) -> dict[str, Any]:
+def rows_to_dicts(state: AppState, rows: list[store.RankedRow]) -> list[dict[str, Any]]:
+    dupes = store.duplicate_listings(state.engine(), [r.posting.id for r in rows if r.posting.id])
+    return [row_to_dict(r, dupes.get(r.posting.id or -1, [])) for r in rows]
+
+
+def row_to_dict(row: store.RankedRow, also: list[store.Posting] | None = None) -> dict[str, Any]:
     p, a, s = row.posting, row.analysis, row.score
     return {
         "id": p.id,
@@ -145,4 +150,8 @@ def row_to_dict(row: store.RankedRow) -> dict[str, Any]:
         "posted_at": p.posted_at.isoformat() if p.posted_at else None,
         "deadline": p.deadline.isoformat() if p.deadline else None,
         "source": f"{p.source_kind}/{p.board}",
+        "also_listed": [
+            {"source": f"{d.source_kind}/{d.board}", "url": d.url or d.apply_url}
+            for d in also or []
+        ],
     }

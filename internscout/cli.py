@@ -16,7 +16,7 @@ from rich.table import Table
 
 import store
 from crawlers.run import CrawlSubprocessError
-from internscout.app import AppState, RankOptions, rank_rows, row_to_dict
+from internscout.app import AppState, RankOptions, rank_rows, rows_to_dicts
 from internscout.config import SECTORS, ConfigError, write_default_config
 from internscout.importer import ImportFileError, read_import_file
 from internscout.output import print_rank_table
@@ -211,7 +211,7 @@ def rank(
             limit=limit,
         )
         rows = rank_rows(state, opts)
-    data = [row_to_dict(r) for r in rows]
+    data = rows_to_dicts(state, rows)
     if fmt == "json":
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return

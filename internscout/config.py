@@ -14,7 +14,22 @@ from internscout.defaults import DEFAULT_CONFIG_TEMPLATE, default_sources
 from matcher import DEFAULT_WEIGHTS
 
 APP = "internscout"
-SOURCE_KINDS = ("greenhouse", "lever", "ashby", "simplify")
+SOURCE_KINDS = (
+    "greenhouse",
+    "lever",
+    "ashby",
+    "simplify",
+    "smartrecruiters",
+    "workday",
+    "workable",
+    "recruitee",
+    "usajobs",
+    "jsonld",
+    "feed",
+    "remoteok",
+    "hn",
+)
+_COMMON_SOURCE_KEYS = ("name", "kind", "board", "sector", "base_url", "url", "company")
 SECTORS = ("tech", "healthcare", "finance", "nonprofit", "research", "other")
 RESUME_SUFFIXES = (".txt", ".md", ".pdf", ".docx")
 
@@ -32,6 +47,7 @@ class SourceConfig:
     base_url: str | None = None
     url: str | None = None
     company: str | None = None  # display name where the API gives none (Lever, Ashby)
+    options: dict[str, Any] = field(default_factory=dict)  # kind-specific keys
 
     def as_crawl_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"name": self.name, "kind": self.kind, "board": self.board}
@@ -39,6 +55,7 @@ class SourceConfig:
             value = getattr(self, key)
             if value:
                 data[key] = value
+        data.update(self.options)
         return data
 
 
@@ -241,7 +258,31 @@ def _source(raw: Any, where: str) -> SourceConfig:
         base_url=base_url.rstrip("/") if base_url else None,
         url=_opt_str(raw, "url", where),
         company=_opt_str(raw, "company", where),
+        options=_source_options(raw, kind, where),
     )
+
+
+def _source_options(raw: dict[str, Any], kind: str, where: str) -> dict[str, Any]:
+    """Kind-specific keys (e.g. Workday `search_text`), passed to the spider as they are."""
+    options: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in _COMMON_SOURCE_KEYS:
+            continue
+        ok = isinstance(value, (str, int, float, bool)) or (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        )
+        if not ok:
+            raise ConfigError(
+                f"{where}.{key}: expected a string, number, boolean or list of strings"
+            )
+        options[key] = value
+    if kind == "jsonld" and not (options.get("start_urls") or options.get("sitemap")):
+        raise ConfigError(f"{where}: a jsonld source needs start_urls (a list) or sitemap (a URL)")
+    if kind == "feed" and not raw.get("url"):
+        raise ConfigError(f"{where}.url: required for a feed source (the RSS/Atom address)")
+    if kind == "workday" and raw.get("board", "").count("/") != 1:
+        raise ConfigError(f"{where}.board: a Workday board is 'tenant/site', e.g. 'acme/External'")
+    return options
 
 
 def _profile(raw: Any, where: str, base: Path) -> ProfileConfig:

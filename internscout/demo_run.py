@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 
 from crawlers.run import run_crawl_subprocess
-from internscout.app import AppState, RankOptions, rank_rows, row_to_dict
+from internscout.app import AppState, RankOptions, rank_rows, rows_to_dicts
 from internscout.config import parse_config
 from internscout.demo import DEMO_PROFILE, demo_routes, demo_sources
 from internscout.output import print_rank_table
@@ -46,7 +46,7 @@ def run_demo(out: Path, console: Console, limit: int, clock: Callable[[], dateti
     state._config = config
     profile = DEMO_PROFILE["name"]
     rows = rank_rows(state, RankOptions(profile=profile, limit=limit))
-    print_rank_table(console, [row_to_dict(r) for r in rows], f"profile {profile!r}")
+    print_rank_table(console, rows_to_dicts(state, rows), f"profile {profile!r}")
     outcome = state.write_digest(profile, out / "digests")
     console.print(f"Digest: {outcome.message}.")
     for path in outcome.paths:

@@ -98,6 +98,10 @@ class Service:
                 }
             )
         store.save_analyses(self.engine, rows)
+        # New or changed postings may be other listings of a job we already have.
+        store.link_duplicates(
+            self.engine, None if full else {p.company for p in postings if p.company}
+        )
         return len(rows)
 
     # -- the fitted matcher -------------------------------------------------------------

@@ -3,6 +3,7 @@
 Import from here; the submodules are internals. This package never imports Scrapy.
 """
 
+from store.dedupe import DedupeReport, link_duplicates
 from store.digests import (
     claim_digest,
     complete_digest,
@@ -22,6 +23,7 @@ from store.matching import (
     RankFilter,
     all_scored_inputs,
     delete_scores,
+    duplicate_listings,
     load_model_state,
     posting_detail,
     postings_needing_analysis,
@@ -66,6 +68,7 @@ __all__ = [
     "Analysis",
     "CrawlRun",
     "CrawlRunIn",
+    "DedupeReport",
     "DigestItem",
     "DigestRun",
     "FailedPage",
@@ -88,10 +91,12 @@ __all__ = [
     "count_postings",
     "delete_scores",
     "digested_posting_ids",
+    "duplicate_listings",
     "fail_digest",
     "get_posting",
     "get_postings",
     "last_crawl_runs",
+    "link_duplicates",
     "list_digests",
     "list_sources",
     "load_model_state",

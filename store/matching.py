@@ -33,6 +33,7 @@ class RankFilter:
     internships_only: bool = True
     open_only: bool = True
     today: date | None = None  # when given, postings whose deadline passed are left out
+    hide_duplicates: bool = True  # a posting linked to another listing of the same job
     limit: int | None = None
 
 
@@ -166,6 +167,8 @@ def ranked(engine: Engine, f: RankFilter) -> list[RankedRow]:
     )
     if f.open_only:
         stmt = stmt.where(Posting.closed_at.is_(None))
+    if f.hide_duplicates:
+        stmt = stmt.where(Posting.duplicate_of.is_(None))
     if f.internships_only:
         stmt = stmt.where(Analysis.is_internship.is_(True))
     if f.sectors:
@@ -207,3 +210,16 @@ def posting_detail(
             ).all()
         )
         return posting, analysis, scores
+
+
+def duplicate_listings(engine: Engine, ids: Sequence[int]) -> dict[int, list[Posting]]:
+    """For each posting id, the other listings of the same job linked to it."""
+    if not ids:
+        return {}
+    stmt = select(Posting).where(Posting.duplicate_of.in_(list(ids))).order_by(Posting.id)
+    out: dict[int, list[Posting]] = {}
+    with Session(engine, expire_on_commit=False) as session:
+        for p in session.exec(stmt).all():
+            assert p.duplicate_of is not None
+            out.setdefault(p.duplicate_of, []).append(p)
+    return out
