@@ -291,6 +291,16 @@ def show(
     console.print(
         f"  status: {state_text} · first seen {posting.first_seen:%Y-%m-%d} · last seen {posting.last_seen:%Y-%m-%d}"
     )
+    if posting.duplicate_of:
+        console.print(
+            f"  another listing of posting {posting.duplicate_of} ({posting.duplicate_reason})",
+            highlight=False,
+        )
+    for other in store.duplicate_listings(state.engine(), [posting_id]).get(posting_id, []):
+        console.print(
+            f"  also listed: {other.source_kind}/{other.board} {other.url or ''} (id {other.id})",
+            highlight=False,
+        )
     if analysis:
         kind = "internship" if analysis.is_internship else "not an internship"
         console.print(
