@@ -34,7 +34,15 @@ class Reply:
 
 
 # A handler receives the path and parsed query and returns a Reply (or None for 404).
+# One marked with `wants_body = True` (see `with_body`) also receives the request body.
 Handler = Callable[[str, dict[str, list[str]]], "Reply | None"]
+
+
+def with_body(handler: Callable[[str, dict[str, list[str]], bytes], Reply | None]) -> Handler:
+    """Mark a handler that needs the request body (POST APIs such as Workday's)."""
+    handler.wants_body = True  # type: ignore[attr-defined]
+    return handler  # type: ignore[return-value]
+
 
 ALLOW_ALL_ROBOTS = Reply.text("User-agent: *\nAllow: /\n")
 
@@ -72,12 +80,16 @@ class ReplayServer:
                 with server._lock:
                     server.requests.append((self.command, self.path))
                 parts = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
                 route = server.routes.get(parts.path)
                 reply: Reply | None
                 if route is None:
                     reply = None
                 elif isinstance(route, Reply):
                     reply = route
+                elif getattr(route, "wants_body", False):
+                    reply = route(parts.path, parse_qs(parts.query), body)  # type: ignore[call-arg]
                 else:
                     reply = route(parts.path, parse_qs(parts.query))
                 if reply is None:
