@@ -362,15 +362,15 @@ def test_robots_txt_disallowing_the_api_is_obeyed(boards: Boards, db_url: str) -
 
 
 def test_unknown_kind_fails_alone(server: ReplayServer, db_url: str, tmp_path: Path) -> None:
-    sources = [*sources_for(server, "lumen"), {"name": "wd", "kind": "workday", "board": "x"}]
+    sources = [*sources_for(server, "lumen"), {"name": "wd", "kind": "monster", "board": "x"}]
     code, report, _ = crawl_cli(db_url, sources, tmp_path)
     assert code == 0
     assert report["lumen"]["status"] == "ok"
     assert report["wd"]["status"] == "failed"
-    assert "unknown source kind 'workday'" in report["wd"]["error"]
+    assert "unknown source kind 'monster'" in report["wd"]["error"]
     assert set(report["wd"]) == {
         "name", "kind", "board", "status", "new", "updated", "unchanged",
-        "closed", "rejected", "errors", "error",
+        "closed", "rejected", "errors", "failed_pages", "error",
     }  # fmt: skip
 
 

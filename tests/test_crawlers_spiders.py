@@ -29,9 +29,12 @@ from crawlers.spiders.simplify import DEFAULT_LISTINGS_URL
 
 
 def test_registry_names_are_source_kinds() -> None:
-    assert set(SPIDERS) == {"greenhouse", "lever", "ashby", "simplify"}
+    from internscout.config import SOURCE_KINDS
+
+    assert {"greenhouse", "lever", "ashby", "simplify"} <= set(SPIDERS) <= set(SOURCE_KINDS)
     for kind, cls in SPIDERS.items():
-        assert cls(board="b").source_kind == kind
+        board = "tenant/site" if kind == "workday" else "board"
+        assert cls(board=board).source_kind == kind
 
 
 def test_board_is_required() -> None:

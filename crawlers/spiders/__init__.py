@@ -6,11 +6,27 @@ from crawlers.spiders.ashby import AshbySpider
 from crawlers.spiders.base import PostingSpider
 from crawlers.spiders.greenhouse import GreenhouseSpider
 from crawlers.spiders.lever import LeverSpider
+from crawlers.spiders.recruitee import RecruiteeSpider
 from crawlers.spiders.simplify import SimplifySpider
+from crawlers.spiders.smartrecruiters import SmartRecruitersSpider
+from crawlers.spiders.usajobs import UsajobsSpider
+from crawlers.spiders.workable import WorkableSpider
+from crawlers.spiders.workday import WorkdaySpider
 
 # Source kind (as written in a sources file) -> spider class.
 SPIDERS: dict[str, type[PostingSpider]] = {
-    cls.name: cls for cls in (GreenhouseSpider, LeverSpider, AshbySpider, SimplifySpider)
+    cls.name: cls
+    for cls in (
+        GreenhouseSpider,
+        LeverSpider,
+        AshbySpider,
+        SimplifySpider,
+        SmartRecruitersSpider,
+        WorkdaySpider,
+        WorkableSpider,
+        RecruiteeSpider,
+        UsajobsSpider,
+    )
 }
 
 __all__ = [
@@ -19,5 +35,10 @@ __all__ = [
     "GreenhouseSpider",
     "LeverSpider",
     "PostingSpider",
+    "RecruiteeSpider",
     "SimplifySpider",
+    "SmartRecruitersSpider",
+    "UsajobsSpider",
+    "WorkableSpider",
+    "WorkdaySpider",
 ]
