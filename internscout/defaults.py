@@ -44,14 +44,21 @@ timeout = 1800
 # Where `internscout digest --profile NAME` writes reports when --out is not given.
 # out_dir = "digests"
 
-# Sources: one [[sources]] table each.
-#   kind     greenhouse | lever | ashby | simplify
-#   board    the board token (Greenhouse), site (Lever), organisation (Ashby), or a list name (Simplify)
+# Sources: one [[sources]] table each. Common keys:
+#   name     unique; `internscout crawl --source NAME` crawls just this one
+#   kind     greenhouse | lever | ashby | simplify | smartrecruiters | workday | workable |
+#            recruitee | usajobs | jsonld | feed | remoteok | hn
+#   board    the board token (Greenhouse), site (Lever), organisation (Ashby), company id
+#            (SmartRecruiters), tenant/site (Workday), account (Workable), subdomain (Recruitee),
+#            or any label for list-, search- and site-like sources
 #   sector   optional hint: tech | healthcare | finance | nonprofit | research | other
 #   base_url optional: replaces the API's scheme and host (a mirror, or a local test server)
-#   url      Simplify only: the listings.json address
+#   url      the address for simplify (listings.json) and feed (RSS/Atom) sources
 #   company  optional display name (Lever and Ashby boards don't say the company's name)
+# Any other key is an option of that kind (see the README), e.g. Workday's host and search_text.
+# Board names below are public boards we believe exist; edit the list to taste.
 
+# --- curated lists, feeds and aggregators (mostly tech) ---
 [[sources]]
 name = "simplify-summer"
 kind = "simplify"
@@ -59,11 +66,25 @@ board = "summer-internships"
 url = "https://raw.githubusercontent.com/SimplifyJobs/Summer2026-Internships/dev/.github/scripts/listings.json"
 
 [[sources]]
-name = "stripe"
-kind = "greenhouse"
-board = "stripe"
-sector = "finance"
+name = "wwr-programming"
+kind = "feed"
+board = "weworkremotely-programming"
+url = "https://weworkremotely.com/categories/remote-programming-jobs.rss"
+sector = "tech"
 
+[[sources]]
+name = "remoteok"
+kind = "remoteok"
+board = "remoteok"
+sector = "tech"
+
+[[sources]]
+name = "hn-who-is-hiring"
+kind = "hn"
+board = "whoishiring"
+sector = "tech"
+
+# --- tech ---
 [[sources]]
 name = "databricks"
 kind = "greenhouse"
@@ -78,12 +99,35 @@ company = "Palantir"
 sector = "tech"
 
 [[sources]]
+name = "nvidia"
+kind = "workday"
+board = "nvidia/NVIDIAExternalCareerSite"
+host = "wd5"
+search_text = "intern"
+sector = "tech"
+
+# --- finance ---
+[[sources]]
+name = "stripe"
+kind = "greenhouse"
+board = "stripe"
+sector = "finance"
+
+[[sources]]
 name = "ramp"
 kind = "ashby"
 board = "ramp"
 company = "Ramp"
 sector = "finance"
 
+[[sources]]
+name = "visa"
+kind = "smartrecruiters"
+board = "Visa"
+query = "intern"
+sector = "finance"
+
+# --- healthcare ---
 [[sources]]
 name = "flatiron-health"
 kind = "greenhouse"
@@ -97,6 +141,15 @@ board = "oscar"
 sector = "healthcare"
 
 [[sources]]
+name = "cvs-health"
+kind = "workday"
+board = "cvshealth/CVS_Health_Careers"
+host = "wd1"
+search_text = "intern"
+sector = "healthcare"
+
+# --- nonprofit and government ---
+[[sources]]
 name = "khan-academy"
 kind = "greenhouse"
 board = "khanacademy"
@@ -108,11 +161,31 @@ kind = "greenhouse"
 board = "codeforamerica"
 sector = "nonprofit"
 
+# USAJOBS (U.S. federal jobs, Pathways internships for students). Needs a free API key:
+# export USAJOBS_API_KEY=... USAJOBS_EMAIL=you@school.edu (or api_key/email keys here).
+# Without them this one source reports a clear error and the others crawl as usual.
+[[sources]]
+name = "usajobs-pathways"
+kind = "usajobs"
+board = "pathways"
+sector = "nonprofit"
+
+# --- research institutes and universities ---
 [[sources]]
 name = "allen-institute-ai"
 kind = "greenhouse"
 board = "thealleninstitute"
 sector = "research"
+
+# University and hospital career sites publish schema.org JobPosting data on their pages:
+# point a jsonld source at the site's job sitemap or listing pages.
+# [[sources]]
+# name = "state-university"
+# kind = "jsonld"
+# board = "jobs.example.edu"
+# sitemap = "https://jobs.example.edu/sitemap.xml"
+# start_urls = ["https://jobs.example.edu/student-jobs"]
+# sector = "research"
 
 # Profiles: one [[profiles]] table per student.
 # [[profiles]]
