@@ -276,8 +276,12 @@ def _source_options(raw: dict[str, Any], kind: str, where: str) -> dict[str, Any
                 f"{where}.{key}: expected a string, number, boolean or list of strings"
             )
         options[key] = value
-    if kind == "jsonld" and not (options.get("start_urls") or options.get("sitemap")):
-        raise ConfigError(f"{where}: a jsonld source needs start_urls (a list) or sitemap (a URL)")
+    if kind == "jsonld" and not (
+        options.get("start_urls") or options.get("sitemap") or raw.get("url")
+    ):
+        raise ConfigError(
+            f"{where}: a jsonld source needs start_urls (a list), sitemap or url (a URL)"
+        )
     if kind == "feed" and not raw.get("url"):
         raise ConfigError(f"{where}.url: required for a feed source (the RSS/Atom address)")
     if kind == "workday" and raw.get("board", "").count("/") != 1:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from crawlers.spiders.ashby import AshbySpider
 from crawlers.spiders.base import PostingSpider
+from crawlers.spiders.feed import FeedSpider
 from crawlers.spiders.greenhouse import GreenhouseSpider
+from crawlers.spiders.hn import HNWhoIsHiringSpider
+from crawlers.spiders.jsonld import JsonLdSpider
 from crawlers.spiders.lever import LeverSpider
 from crawlers.spiders.recruitee import RecruiteeSpider
+from crawlers.spiders.remoteok import RemoteOKSpider
 from crawlers.spiders.simplify import SimplifySpider
 from crawlers.spiders.smartrecruiters import SmartRecruitersSpider
 from crawlers.spiders.usajobs import UsajobsSpider
@@ -26,16 +30,24 @@ SPIDERS: dict[str, type[PostingSpider]] = {
         WorkableSpider,
         RecruiteeSpider,
         UsajobsSpider,
+        JsonLdSpider,
+        FeedSpider,
+        RemoteOKSpider,
+        HNWhoIsHiringSpider,
     )
 }
 
 __all__ = [
     "SPIDERS",
     "AshbySpider",
+    "FeedSpider",
+    "HNWhoIsHiringSpider",
+    "JsonLdSpider",
     "GreenhouseSpider",
     "LeverSpider",
     "PostingSpider",
     "RecruiteeSpider",
+    "RemoteOKSpider",
     "SimplifySpider",
     "SmartRecruitersSpider",
     "UsajobsSpider",
