@@ -114,20 +114,29 @@ def _upsert_batch(
 
 
 def close_missing(
-    engine: Engine, source_kind: str, board: str, seen_before: datetime, closed_at: datetime
+    engine: Engine,
+    source_kind: str,
+    board: str,
+    seen_before: datetime,
+    closed_at: datetime,
+    keep_urls: Iterable[str] = (),
 ) -> int:
-    """Mark open postings of a board that a successful crawl did not see as closed."""
+    """Mark open postings of a board that a successful crawl did not see as closed.
+
+    `keep_urls`: pages that failed in this crawl; their postings were not seen
+    because they could not be fetched, not because they are gone.
+    """
     table = Posting.__table__
-    stmt = (
-        sa.update(table)
-        .where(
-            table.c.source_kind == source_kind,
-            table.c.board == board,
-            table.c.closed_at.is_(None),
-            table.c.last_seen < seen_before,
-        )
-        .values(closed_at=closed_at)
-    )
+    conditions = [
+        table.c.source_kind == source_kind,
+        table.c.board == board,
+        table.c.closed_at.is_(None),
+        table.c.last_seen < seen_before,
+    ]
+    keep = sorted(set(keep_urls))
+    if keep:
+        conditions.append(sa.or_(table.c.url.is_(None), table.c.url.not_in(keep)))
+    stmt = sa.update(table).where(*conditions).values(closed_at=closed_at)
     with engine.begin() as conn:
         return conn.execute(stmt).rowcount or 0
 

@@ -61,7 +61,9 @@ def test_changed_content_updates_row_and_hash(any_db):
 
 def test_raw_only_changes_are_not_content_changes(any_db):
     store.upsert_postings(any_db, [rec(1)], T0)
-    res = store.upsert_postings(any_db, [rec(1, raw={"id": 1, "updated_at": "later"})], T0 + timedelta(1))
+    res = store.upsert_postings(
+        any_db, [rec(1, raw={"id": 1, "updated_at": "later"})], T0 + timedelta(1)
+    )
     assert res.unchanged == 1
 
 
@@ -93,6 +95,16 @@ def test_close_missing_marks_closed_and_reopens(any_db):
     res = store.upsert_postings(any_db, [rec(2)], t2)
     assert res.updated == 1
     assert store.count_postings(any_db, open_only=True) == 3
+
+
+def test_close_missing_keeps_postings_whose_page_failed(any_db):
+    store.upsert_postings(any_db, [rec(i) for i in range(3)], T0)
+    t1 = T0 + timedelta(days=1)
+    store.upsert_postings(any_db, [rec(0)], t1)
+    failed = [rec(1).url]
+    assert store.close_missing(any_db, "greenhouse", "acme", t1, t1, keep_urls=failed) == 1
+    still_open = {p.external_id for p in store.get_postings(any_db, open_only=True)}
+    assert still_open == {"0", "1"}
 
 
 def test_inactive_listing_is_stored_closed(any_db):
@@ -159,19 +171,31 @@ def test_digest_claim_is_insert_or_nothing(any_db):
 _text = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     title=_text.filter(lambda s: s.strip()),
     company=st.none() | _text,
     locations=st.lists(_text, max_size=3),
     salary=st.none() | st.floats(min_value=0, max_value=1e6, allow_nan=False),
-    posted=st.none() | st.datetimes(timezones=st.just(UTC), min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1)),
+    posted=st.none()
+    | st.datetimes(
+        timezones=st.just(UTC), min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1)
+    ),
 )
 def test_round_trip_property(fresh_db, title, company, locations, salary, posted):
     """Whatever goes in comes back out unchanged, and a re-write is a no-op."""
     eid = str(abs(hash((title, company, tuple(locations)))))
-    record = rec(0, external_id=eid, title=title, company=company, locations=locations,
-                 salary_min=salary, posted_at=posted)
+    record = rec(
+        0,
+        external_id=eid,
+        title=title,
+        company=company,
+        locations=locations,
+        salary_min=salary,
+        posted_at=posted,
+    )
     store.upsert_postings(fresh_db, [record], T0)
     row = next(p for p in store.get_postings(fresh_db) if p.external_id == eid)
     assert row.title == title.strip()
