@@ -143,6 +143,13 @@ class StorePipeline:
             return
         if self.engine is None or self.seen_at is None:
             return
+        # A posting whose own page failed in this crawl was not seen because it
+        # could not be fetched, not because it is gone.
+        failed_urls = [
+            str(page["url"])
+            for page in getattr(spider, "failed_pages", None) or []
+            if page.get("url")
+        ]
         try:
             closed = close_missing(
                 self.engine,
@@ -150,6 +157,7 @@ class StorePipeline:
                 spider.board,  # type: ignore[attr-defined]
                 seen_before=self.seen_at,
                 closed_at=datetime.now(UTC),
+                keep_urls=failed_urls,
             )
         except Exception as exc:
             self.store_error = f"{type(exc).__name__}: {exc}"

@@ -11,24 +11,54 @@ Twisted's reactor cannot be restarted, so other code (the CLI, the scheduler)
 must call this as a subprocess: use `run_crawl_subprocess`, or
 `crawl_command` to build the command line. Importing this module has no side
 effects.
+
+Report entries (one per source, in the sources file's order) have the keys
+name, kind, board, status ("ok" | "failed"), new, updated, unchanged, closed,
+rejected, errors, failed_pages (pages given up in this crawl, recorded in the
+store's failed-pages table) and error (None for an ok crawl).
+
+Progress (with --progress): live counters go to stderr, mixed with the logs, as
+lines of the form
+
+    @@progress {"name": "acme", "kind": "greenhouse", "status": "running",
+                "pages": 3, "items": 250, "failed_pages": 0, "error": null}
+
+(one line each, compact JSON after the prefix "@@progress "). Every source gets
+a "pending" line when the run starts, a "running" line when its crawl starts,
+further "running" lines while its counters change (at most one per source
+every INTERNSCOUT_PROGRESS_INTERVAL = 0.5 s) and exactly one final line with
+status "ok" or "failed" (and the error). `pages`: responses handed to the
+spider (after retries and redirects; robots.txt not counted); `items`:
+postings that reached the store pipeline; `failed_pages`: pages given up so
+far. `run_crawl_subprocess(..., on_progress=callback)` asks for these lines,
+takes them out of the stderr stream and calls `callback(dict)` with each, in
+the calling thread.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
+import io
+import ipaddress
 import json
 import logging
 import os
+import queue
 import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 logger = logging.getLogger("crawlers.run")
 
@@ -37,6 +67,9 @@ EXIT_ALL_FAILED = 1
 EXIT_USAGE = 2
 # After a timeout, how long the crawl gets to shut down gracefully.
 SHUTDOWN_GRACE_SECONDS = 60.0
+
+# Prefix of the progress lines on stderr (see the module docstring).
+PROGRESS_PREFIX = "@@progress "
 
 # The directory holding the `crawlers` package, so a subprocess finds it even
 # when the project is used from a source checkout rather than installed.
@@ -66,6 +99,7 @@ def crawl_command(
     log_level: str = "INFO",
     settings: Mapping[str, Any] | None = None,
     python: str | None = None,
+    progress: bool = False,
 ) -> list[str]:
     """The argv that crawls the sources in `sources_file` into `db_url`."""
     cmd = [
@@ -79,6 +113,8 @@ def crawl_command(
         "--log-level",
         log_level,
     ]
+    if progress:
+        cmd.append("--progress")
     for key, value in (settings or {}).items():
         text = value if isinstance(value, str) else json.dumps(value)
         cmd += ["--set", f"{key}={text}"]
@@ -93,6 +129,7 @@ def run_crawl_subprocess(
     settings: Mapping[str, Any] | None = None,
     log_level: str = "INFO",
     stderr: int | IO[Any] | None = None,
+    on_progress: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Crawl `sources` in a fresh Python process and return its per-source report.
 
@@ -102,49 +139,36 @@ def run_crawl_subprocess(
     out ...") and close nothing. Raises `CrawlSubprocessError` when the process
     crashes, won't stop, or prints no valid report; a report where every source
     failed is returned normally.
+
+    With `on_progress`, the crawl emits progress lines (see the module
+    docstring); they are parsed out of its stderr and passed to `on_progress`
+    in this thread, while every other stderr line goes where `stderr` says, as
+    without it.
     """
     with tempfile.TemporaryDirectory(prefix="internscout-crawl-") as tmp:
         sources_file = Path(tmp) / "sources.json"
         sources_file.write_text(json.dumps(list(sources), default=str), encoding="utf-8")
-        cmd = crawl_command(db_url, sources_file, log_level=log_level, settings=settings)
+        cmd = crawl_command(
+            db_url,
+            sources_file,
+            log_level=log_level,
+            settings=settings,
+            progress=on_progress is not None,
+        )
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(_PROJECT_ROOT), env.get("PYTHONPATH", "")) if p
         )
-        proc = subprocess.Popen(
-            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr, env=env
-        )
-        timed_out = False
-        try:
-            out, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            # Ask for Scrapy's graceful shutdown first: running crawls stop
-            # without closing anything and every source is still reported.
-            timed_out = True
-            proc.send_signal(signal.SIGINT)
-            try:
-                out, err = proc.communicate(timeout=SHUTDOWN_GRACE_SECONDS)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                _, err = proc.communicate()
-                raise CrawlSubprocessError(
-                    f"crawl timed out after {timeout} s and did not stop", stderr=_tail(err)
-                ) from None
-        except BaseException:
-            # e.g. Ctrl-C here: the terminal sent SIGINT to the crawl too; give
-            # it time to stop cleanly, but never leave it running behind us.
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=SHUTDOWN_GRACE_SECONDS)
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            raise
+        if on_progress is None:
+            returncode, out, err, timed_out = _run_plain(cmd, env, timeout, stderr)
+        else:
+            returncode, out, err, timed_out = _run_with_progress(
+                cmd, env, timeout, stderr, on_progress
+            )
     err_text = _tail(err)
-    if proc.returncode not in (EXIT_OK, EXIT_ALL_FAILED):
+    if returncode not in (EXIT_OK, EXIT_ALL_FAILED):
         what = f"timed out after {timeout} s" if timed_out else "exited"
-        raise CrawlSubprocessError(
-            f"crawl {what} with code {proc.returncode}", proc.returncode, err_text
-        )
+        raise CrawlSubprocessError(f"crawl {what} with code {returncode}", returncode, err_text)
     try:
         report = json.loads(out.decode("utf-8"))
         entries = report["sources"]
@@ -152,13 +176,180 @@ def run_crawl_subprocess(
             raise TypeError("'sources' is not a list")
     except (ValueError, KeyError, TypeError) as exc:
         raise CrawlSubprocessError(
-            f"crawl printed no valid report: {exc}", proc.returncode, err_text
+            f"crawl printed no valid report: {exc}", returncode, err_text
         ) from exc
     if timed_out:
         for entry in entries:
             if entry.get("status") != "ok":
                 entry["error"] = f"timed out after {timeout} s: {entry.get('error')}"
     return entries
+
+
+def _run_plain(
+    cmd: list[str], env: dict[str, str], timeout: float | None, stderr: int | IO[Any] | None
+) -> tuple[int, bytes, bytes | None, bool]:
+    """Run the crawl with stderr passed straight to Popen: (returncode, out, err, timed out)."""
+    proc = subprocess.Popen(
+        cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr, env=env
+    )
+    timed_out = False
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        # Ask for Scrapy's graceful shutdown first: running crawls stop
+        # without closing anything and every source is still reported.
+        timed_out = True
+        proc.send_signal(signal.SIGINT)
+        try:
+            out, err = proc.communicate(timeout=SHUTDOWN_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate()
+            raise CrawlSubprocessError(
+                f"crawl timed out after {timeout} s and did not stop", stderr=_tail(err)
+            ) from None
+    except BaseException:
+        # e.g. Ctrl-C here: the terminal sent SIGINT to the crawl too; give
+        # it time to stop cleanly, but never leave it running behind us.
+        _reap(proc, interrupt=False)
+        raise
+    return proc.returncode, out, err, timed_out
+
+
+def _reap(proc: subprocess.Popen[bytes], *, interrupt: bool) -> None:
+    """Let the crawl stop gracefully (after a SIGINT if `interrupt`), else kill it."""
+    if interrupt and proc.poll() is None:
+        with contextlib.suppress(OSError):
+            proc.send_signal(signal.SIGINT)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=SHUTDOWN_GRACE_SECONDS)
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
+_EOF = object()
+
+
+class _StderrPump:
+    """Read the crawl's stderr line by line in a thread: progress lines go to a
+    queue, everything else where the caller's `stderr` argument says."""
+
+    def __init__(self, stream: IO[bytes], target: int | IO[Any] | None):
+        self.stream = stream
+        self.target = target
+        self.events: queue.Queue[Any] = queue.Queue()
+        self.tail: collections.deque[bytes] = collections.deque(maxlen=200)
+        self.thread = threading.Thread(target=self._run, name="crawl-stderr", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        prefix = PROGRESS_PREFIX.encode()
+        try:
+            for raw in iter(self.stream.readline, b""):
+                if raw.startswith(prefix):
+                    try:
+                        event = json.loads(raw[len(prefix) :])
+                    except ValueError:
+                        event = None
+                    if isinstance(event, dict):
+                        self.events.put(event)
+                        continue
+                self.tail.append(raw)
+                self._forward(raw)
+        finally:
+            self.events.put(_EOF)
+
+    def _forward(self, raw: bytes) -> None:
+        target = self.target
+        try:
+            if target in (subprocess.PIPE, subprocess.STDOUT, subprocess.DEVNULL):
+                return  # captured (kept in `tail`) or discarded
+            if target is None:
+                sys.stderr.write(raw.decode("utf-8", "replace"))
+                sys.stderr.flush()
+            elif isinstance(target, int):
+                os.write(target, raw)
+            elif isinstance(target, io.TextIOBase):
+                target.write(raw.decode("utf-8", "replace"))
+                target.flush()
+            else:
+                target.write(raw)
+                target.flush()
+        except (OSError, ValueError):
+            pass  # the caller's stream went away; keep draining the pipe
+
+    def captured(self) -> bytes:
+        return b"".join(self.tail)
+
+
+def _run_with_progress(
+    cmd: list[str],
+    env: dict[str, str],
+    timeout: float | None,
+    stderr: int | IO[Any] | None,
+    on_progress: Callable[[dict[str, Any]], None],
+) -> tuple[int, bytes, bytes | None, bool]:
+    """`_run_plain`, but stderr is read here so progress lines can be taken out."""
+    proc = subprocess.Popen(
+        cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    chunks: list[bytes] = []
+    stdout = proc.stdout
+    reader = threading.Thread(
+        target=lambda: chunks.append(stdout.read()), name="crawl-stdout", daemon=True
+    )
+    reader.start()
+    pump = _StderrPump(proc.stderr, stderr)
+    timed_out = False
+    deadline = None if timeout is None else time.monotonic() + timeout
+    stderr_done = False
+    try:
+        while not (stderr_done and proc.poll() is not None):
+            wait = 0.1 if deadline is None else max(0.0, min(0.1, deadline - time.monotonic()))
+            try:
+                event = pump.events.get(timeout=wait)
+            except queue.Empty:
+                event = None
+            if event is _EOF:
+                stderr_done = True
+                if proc.poll() is None:
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        proc.wait(timeout=wait or 0.1)
+            elif event is not None:
+                on_progress(event)
+            if deadline is not None and time.monotonic() >= deadline and proc.poll() is None:
+                if timed_out:
+                    proc.kill()
+                    proc.wait()
+                    pump.thread.join(5)
+                    raise CrawlSubprocessError(
+                        f"crawl timed out after {timeout} s and did not stop",
+                        stderr=_tail(pump.captured()),
+                    )
+                # Ask for Scrapy's graceful shutdown first (as without progress).
+                timed_out = True
+                proc.send_signal(signal.SIGINT)
+                deadline = time.monotonic() + SHUTDOWN_GRACE_SECONDS
+    except CrawlSubprocessError:
+        raise
+    except KeyboardInterrupt:
+        _reap(proc, interrupt=False)  # the terminal sent SIGINT to the crawl too
+        raise
+    except BaseException:
+        _reap(proc, interrupt=True)  # e.g. the callback raised: stop the crawl cleanly
+        raise
+    reader.join()
+    pump.thread.join()
+    while True:  # progress lines read after the last loop turn
+        try:
+            event = pump.events.get_nowait()
+        except queue.Empty:
+            break
+        if event is not _EOF:
+            on_progress(event)
+    return proc.returncode, b"".join(chunks), pump.captured(), timed_out
 
 
 def _tail(data: bytes | str | None, limit: int = 4000) -> str | None:
@@ -270,10 +461,12 @@ def run_sources(
     *,
     overrides: Mapping[str, Any] | None = None,
     log_level: str = "INFO",
+    progress: IO[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Crawl `sources` in this process and return the report entries.
 
     Starts (and stops) the Twisted reactor, so it can run once per process.
+    With `progress` (a text stream), progress lines are written to it.
     """
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
@@ -285,14 +478,25 @@ def run_sources(
     settings.setdict(dict(overrides or {}), priority="cmdline")
     settings.set("LOG_LEVEL", log_level, priority="cmdline")
     settings.set("INTERNSCOUT_DATABASE_URL", db_url, priority="cmdline")
+    # One robots.txt answer and one Retry-After hold per host for all crawlers of this run.
+    settings.set("INTERNSCOUT_RUN_ID", uuid.uuid4().hex, priority="cmdline")
 
     jobs = [_Job(source=s) for s in sources]
+    reporter = (
+        _Progress(progress, settings.getfloat("INTERNSCOUT_PROGRESS_INTERVAL", 0.5))
+        if progress is not None
+        else None
+    )
+    if reporter is not None:
+        for job in jobs:
+            reporter.emit(job, "pending")
     process = CrawlerProcess(settings)
     if logging.getLevelName(log_level) != logging.DEBUG:
         # Scrapy logs its components and settings for every crawler; with
         # hundreds of boards that buries what matters.
         for name in ("scrapy.middleware", "scrapy.addons", "scrapy.crawler"):
             logging.getLogger(name).setLevel(logging.WARNING)
+    floored = 0
     for job in jobs:
         job.spider_cls = SPIDERS.get(job.source.kind)
         if job.spider_cls is None:
@@ -304,10 +508,20 @@ def run_sources(
         try:
             job.host = job.spider_cls.listing_host(job.source.base_url, job.source.url)
             job.crawler = process.create_crawler(job.spider_cls)
+            floored += _apply_delay_floor(job.crawler.settings, job.host)
         except Exception as exc:
             job.error = f"cannot set up crawler: {type(exc).__name__}: {exc}"
             job.done = True
             logger.exception("%s: cannot set up crawler", job.source.name)
+
+    if floored:
+        logger.warning(
+            "DOWNLOAD_DELAY %s is below the politeness floor INTERNSCOUT_MIN_DOWNLOAD_DELAY; "
+            "using %s s for %d sources on remote hosts",
+            settings.getfloat("DOWNLOAD_DELAY"),
+            settings.getfloat("INTERNSCOUT_MIN_DOWNLOAD_DELAY"),
+            floored,
+        )
 
     runnable = [job for job in jobs if not job.done]
     if runnable:
@@ -316,9 +530,13 @@ def run_sources(
             runnable,
             max_parallel=settings.getint("INTERNSCOUT_MAX_PARALLEL_CRAWLS", 8),
             max_per_host=settings.getint("INTERNSCOUT_MAX_PARALLEL_CRAWLS_PER_HOST", 2),
+            progress=reporter,
         ).run()
 
     entries = [_report(job) for job in jobs]
+    if reporter is not None:
+        for job, entry in zip(jobs, entries, strict=True):
+            reporter.final(job, entry)
     for entry in entries:
         logger.info(
             "%(name)s: %(status)s new=%(new)d updated=%(updated)d unchanged=%(unchanged)d "
@@ -329,22 +547,115 @@ def run_sources(
     return entries
 
 
+def _apply_delay_floor(crawler_settings: Any, host: str) -> bool:
+    """Keep DOWNLOAD_DELAY (AutoThrottle's floor and, by AutoThrottle's rule, the
+    least start delay) at INTERNSCOUT_MIN_DOWNLOAD_DELAY or more, unless the
+    source is on a loopback host (a local replay server). True if it was raised."""
+    floor = crawler_settings.getfloat("INTERNSCOUT_MIN_DOWNLOAD_DELAY", 0.0)
+    if floor <= 0 or _is_loopback(host) or crawler_settings.getfloat("DOWNLOAD_DELAY") >= floor:
+        return False
+    crawler_settings.set("DOWNLOAD_DELAY", floor, priority=50)  # above cmdline (40)
+    return True
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        hostname = urlsplit(f"//{host}").hostname or ""
+    except ValueError:
+        return False
+    if hostname == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(hostname).is_loopback
+    except ValueError:
+        return False
+
+
+class _Progress:
+    """Writes the progress lines described in the module docstring."""
+
+    def __init__(self, stream: IO[str], interval: float):
+        self.stream = stream
+        self.interval = max(0.05, interval)
+        self._last: dict[str, tuple[float, tuple[int, int, int]]] = {}
+        self._final: set[str] = set()
+
+    def emit(self, job: _Job, status: str, error: str | None = None) -> None:
+        counters = _counters(job)
+        self._last[job.source.name] = (time.monotonic(), counters)
+        pages, items, failed = counters
+        line = {
+            "name": job.source.name,
+            "kind": job.source.kind,
+            "status": status,
+            "pages": pages,
+            "items": items,
+            "failed_pages": failed,
+            "error": error,
+        }
+        with contextlib.suppress(OSError, ValueError):
+            self.stream.write(PROGRESS_PREFIX + json.dumps(line, separators=(",", ":")) + "\n")
+            self.stream.flush()
+
+    def tick(self, running: Sequence[_Job]) -> None:
+        now = time.monotonic()
+        for job in running:
+            if job.source.name in self._final:
+                continue
+            last_time, last_counters = self._last.get(job.source.name, (0.0, (-1, -1, -1)))
+            if now - last_time >= self.interval and _counters(job) != last_counters:
+                self.emit(job, "running")
+
+    def final(self, job: _Job, entry: Mapping[str, Any]) -> None:
+        if job.source.name not in self._final:
+            self._final.add(job.source.name)
+            self.emit(job, str(entry["status"]), entry.get("error"))
+
+
+def _counters(job: _Job) -> tuple[int, int, int]:
+    collector = _stats_collector(job.crawler)
+    if collector is None:
+        return 0, 0, 0
+    get = collector.get_value
+    return (
+        int(get("internscout/pages", 0) or 0),
+        int(get("item_scraped_count", 0) or 0),
+        int(get("internscout/failed_pages", 0) or 0),
+    )
+
+
 class _Scheduler:
     """Start crawls as slots free up: at most `max_parallel` at once and
     `max_per_host` per API host, since every Greenhouse board (say) is served
     by the same host and Scrapy's per-domain limits are per crawler."""
 
-    def __init__(self, process: Any, jobs: list[_Job], max_parallel: int, max_per_host: int):
+    def __init__(
+        self,
+        process: Any,
+        jobs: list[_Job],
+        max_parallel: int,
+        max_per_host: int,
+        progress: _Progress | None = None,
+    ):
         self.process = process
         self.pending = list(jobs)
         self.running: list[_Job] = []
         self.max_parallel = max(1, max_parallel)
         self.max_per_host = max(1, max_per_host)
+        self.progress = progress
+        self._ticker: Any = None
         self._stopping = False
         self._draining = False  # set on Ctrl-C/SIGTERM: start nothing new
 
     def run(self) -> None:
-        self._launch()
+        self._launch()  # the first crawl installs the reactor: import it only after
+        if self.progress is not None:
+            from twisted.internet import reactor
+            from twisted.internet.task import LoopingCall
+
+            progress = self.progress
+            self._ticker = LoopingCall(lambda: progress.tick(self.running))
+            reactor.callWhenRunning(self._ticker.start, progress.interval, False)  # type: ignore[attr-defined]
         self.process.start(stop_after_crawl=False)
 
     def _launch(self) -> None:
@@ -358,6 +669,8 @@ class _Scheduler:
             self.pending.remove(job)
             self.running.append(job)
             job.started_at = datetime.now(UTC)
+            if self.progress is not None:
+                self.progress.emit(job, "running")
             deferred = self.process.crawl(job.crawler, **job.source.spider_kwargs())
             deferred.addBoth(self._finished, job)
         if not self.running and not self._stopping:
@@ -380,11 +693,15 @@ class _Scheduler:
                 # Scrapy is shutting down on a signal; the rest stay unstarted.
                 self._draining = True
         self.running.remove(job)
+        if self.progress is not None:
+            self.progress.final(job, _report(job))
         self._launch()
 
-    @staticmethod
-    def _stop_reactor() -> None:
+    def _stop_reactor(self) -> None:
         from twisted.internet import reactor
+
+        if self._ticker is not None and self._ticker.running:
+            self._ticker.stop()
 
         # Deferred to the next reactor turn: stopping from inside a crawl's
         # callback chain would cut the rest of that chain short.
@@ -420,6 +737,7 @@ def _report(job: _Job) -> dict[str, Any]:
         "closed": 0,
         "rejected": 0,
         "errors": 0,
+        "failed_pages": 0,
         "error": job.error,
     }
     crawler = job.crawler
@@ -430,6 +748,7 @@ def _report(job: _Job) -> dict[str, Any]:
     entry["errors"] = int(stats.get("internscout/errors", 0) or 0) + int(
         stats.get("spider_exceptions/count", 0) or 0
     )
+    entry["failed_pages"] = int(stats.get("internscout/failed_pages", 0) or 0)
     if job.error is None:
         spider = getattr(crawler, "spider", None) if crawler is not None else None
         reason = stats.get("finish_reason")
@@ -438,7 +757,10 @@ def _report(job: _Job) -> dict[str, Any]:
         elif not job.done:
             entry["error"] = "interrupted before it finished"
         elif spider is not None and getattr(spider, "listing_failed", False):
-            entry["error"] = f"listing failed: {spider.listing_failure}"
+            # A host whose robots.txt could not be had was not crawled at all: say so plainly.
+            entry["error"] = stats.get("internscout/robots_unavailable") or (
+                f"listing failed: {spider.listing_failure}"
+            )
         elif stats.get("internscout/store_error"):
             entry["error"] = f"store error: {stats['internscout/store_error']}"
         elif reason != "finished":
@@ -504,6 +826,11 @@ def _parser() -> argparse.ArgumentParser:
         choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
     )
     parser.add_argument(
+        "--progress",
+        action="store_true",
+        help=f"write progress lines ({PROGRESS_PREFIX.strip()} JSON) to stderr",
+    )
+    parser.add_argument(
         "--set",
         action="append",
         default=[],
@@ -526,7 +853,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # stdout carries only the report: anything a library prints goes to stderr.
     with contextlib.redirect_stdout(sys.stderr):
-        entries = run_sources(args.db, sources, overrides=overrides, log_level=args.log_level)
+        entries = run_sources(
+            args.db,
+            sources,
+            overrides=overrides,
+            log_level=args.log_level,
+            progress=sys.stderr if args.progress else None,
+        )
     sys.stdout.write(json.dumps({"sources": entries}) + "\n")
     sys.stdout.flush()
     if entries and all(e["status"] == "failed" for e in entries):

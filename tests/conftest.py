@@ -19,7 +19,9 @@ PG_URL = os.environ.get("INTERNSCOUT_TEST_PG_URL")
 
 
 @pytest.fixture(autouse=True)
-def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """No test reads or writes the real user's config or database."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("INTERNSCOUT_HOME", str(home))

@@ -11,20 +11,52 @@ from typer.testing import CliRunner
 from internscout.app import AppState
 from internscout.cli import app
 
-COMMANDS = ["init", "crawl", "import", "rank", "show", "digest", "rescore", "sources", "evaluate", "demo"]
+COMMANDS = [
+    "init",
+    "crawl",
+    "import",
+    "rank",
+    "show",
+    "digest",
+    "rescore",
+    "sources",
+    "evaluate",
+    "demo",
+]
 
 POSTINGS = [
-    {"title": "Machine Learning Intern", "company": "Acme AI", "url": "https://acme.example/1",
-     "description": "Summer internship building NLP models with Python, PyTorch and SQL.",
-     "location": "Boston, MA", "posted_at": "2026-10-28"},
-    {"title": "Senior Machine Learning Engineer", "company": "Acme AI", "url": "https://acme.example/2",
-     "description": "7+ years of experience with Python, PyTorch and SQL required.",
-     "location": "Boston, MA", "posted_at": "2026-10-28"},
-    {"title": "Data Science Intern", "company": "Riverside Hospital", "url": "https://rh.example/3",
-     "description": "Internship analysing patient outcomes with Python, pandas and SQL.",
-     "location": "New York, NY", "posted_at": "2026-10-25"},
-    {"title": "Internal Audit Analyst", "company": "First Bank", "url": "https://fb.example/4",
-     "description": "Audit controls; Excel.", "location": "Chicago, IL", "posted_at": "2026-10-20"},
+    {
+        "title": "Machine Learning Intern",
+        "company": "Acme AI",
+        "url": "https://acme.example/1",
+        "description": "Summer internship building NLP models with Python, PyTorch and SQL.",
+        "location": "Boston, MA",
+        "posted_at": "2026-10-28",
+    },
+    {
+        "title": "Senior Machine Learning Engineer",
+        "company": "Acme AI",
+        "url": "https://acme.example/2",
+        "description": "7+ years of experience with Python, PyTorch and SQL required.",
+        "location": "Boston, MA",
+        "posted_at": "2026-10-28",
+    },
+    {
+        "title": "Data Science Intern",
+        "company": "Riverside Hospital",
+        "url": "https://rh.example/3",
+        "description": "Internship analysing patient outcomes with Python, pandas and SQL.",
+        "location": "New York, NY",
+        "posted_at": "2026-10-25",
+    },
+    {
+        "title": "Internal Audit Analyst",
+        "company": "First Bank",
+        "url": "https://fb.example/4",
+        "description": "Audit controls; Excel.",
+        "location": "Chicago, IL",
+        "posted_at": "2026-10-20",
+    },
 ]
 
 
@@ -80,32 +112,64 @@ def test_import_rank_show(runner: CliRunner, env: dict, clock):
     again = invoke(runner, [*base, "import", str(env["data"])], clock)
     assert "0 new, 0 updated, 4 unchanged" in again.output
 
-    ranked = invoke(runner, [*base, "rank", "--profile", "ana", "--format", "json", "--limit", "0"], clock)
+    ranked = invoke(
+        runner, [*base, "rank", "--profile", "ana", "--format", "json", "--limit", "0"], clock
+    )
     assert ranked.exit_code == 0, ranked.output
     rows = json.loads(ranked.output)
     titles = [r["title"] for r in rows]
     # Default: internships only, best first.
     assert set(titles) == {"Machine Learning Intern", "Data Science Intern"}
     assert titles[0] == "Machine Learning Intern"
-    for key in ("id", "title", "company", "url", "location", "sector", "is_internship", "role",
-                "score", "matched_skills", "missing_skills", "reasons", "posted_at"):
+    for key in (
+        "id",
+        "title",
+        "company",
+        "url",
+        "location",
+        "sector",
+        "is_internship",
+        "role",
+        "score",
+        "matched_skills",
+        "missing_skills",
+        "reasons",
+        "posted_at",
+    ):
         assert key in rows[0]
     assert rows[0]["score"] >= rows[1]["score"]
     assert rows[0]["reasons"]
 
-    everything = json.loads(invoke(runner, [*base, "rank", "--profile", "ana", "--all", "-f", "json",
-                                            "--limit", "0"], clock).output)
+    everything = json.loads(
+        invoke(
+            runner,
+            [*base, "rank", "--profile", "ana", "--all", "-f", "json", "--limit", "0"],
+            clock,
+        ).output
+    )
     assert len(everything) == 4
     senior = next(r for r in everything if r["title"].startswith("Senior"))
     intern = next(r for r in everything if r["title"] == "Machine Learning Intern")
     assert senior["score"] < intern["score"]  # skills alike; a senior role is not a student fit
-    assert not next(r for r in everything if r["title"].startswith("Internal Audit"))["is_internship"]
+    assert not next(r for r in everything if r["title"].startswith("Internal Audit"))[
+        "is_internship"
+    ]
 
-    health = json.loads(invoke(runner, [*base, "rank", "-p", "ana", "--sector", "healthcare", "-f", "json"], clock).output)
+    health = json.loads(
+        invoke(
+            runner, [*base, "rank", "-p", "ana", "--sector", "healthcare", "-f", "json"], clock
+        ).output
+    )
     assert [r["title"] for r in health] == ["Data Science Intern"]
-    one = json.loads(invoke(runner, [*base, "rank", "-p", "ana", "--limit", "1", "-f", "json"], clock).output)
+    one = json.loads(
+        invoke(runner, [*base, "rank", "-p", "ana", "--limit", "1", "-f", "json"], clock).output
+    )
     assert len(one) == 1
-    boston = json.loads(invoke(runner, [*base, "rank", "-p", "ana", "--location", "boston", "-f", "json"], clock).output)
+    boston = json.loads(
+        invoke(
+            runner, [*base, "rank", "-p", "ana", "--location", "boston", "-f", "json"], clock
+        ).output
+    )
     assert [r["title"] for r in boston] == ["Machine Learning Intern"]
 
     csv_out = invoke(runner, [*base, "rank", "-p", "ana", "--format", "csv"], clock)
@@ -146,7 +210,9 @@ def test_rank_with_no_config_and_empty_db(runner: CliRunner):
         (["digest", "--profile", "nobody"], "no profile named"),
     ],
 )
-def test_user_mistakes_are_one_line_errors(runner: CliRunner, env: dict, args: list[str], message: str):
+def test_user_mistakes_are_one_line_errors(
+    runner: CliRunner, env: dict, args: list[str], message: str
+):
     result = runner.invoke(app, ["--config", str(env["config"]), *args])
     assert result.exit_code == 2, result.output
     assert message in result.output
@@ -188,18 +254,33 @@ def test_rescore_full(runner: CliRunner, env: dict, clock):
 def test_evaluate_on_small_labelled_files(runner: CliRunner, tmp_path: Path):
     sector = tmp_path / "s.jsonl"
     sector.write_text(
-        json.dumps({"title": "Nurse Data Analyst", "company": "Mercy General Hospital",
-                    "description": "Patient care analytics for our hospital and clinics.", "sector": "healthcare"})
+        json.dumps(
+            {
+                "title": "Nurse Data Analyst",
+                "company": "Mercy General Hospital",
+                "description": "Patient care analytics for our hospital and clinics.",
+                "sector": "healthcare",
+            }
+        )
         + "\n"
-        + json.dumps({"title": "Quant Analyst", "company": "Harbor Capital Bank",
-                      "description": "Trading, risk and portfolio analytics for our bank.", "sector": "finance"})
+        + json.dumps(
+            {
+                "title": "Quant Analyst",
+                "company": "Harbor Capital Bank",
+                "description": "Trading, risk and portfolio analytics for our bank.",
+                "sector": "finance",
+            }
+        )
         + "\n"
     )
     pos = tmp_path / "pos.txt"
     pos.write_text("Software Engineering Intern\nData Science Co-op\n")
     neg = tmp_path / "neg.txt"
     neg.write_text("Internal Audit Manager\nSenior Data Scientist\n")
-    result = invoke(runner, ["evaluate", "--sector", str(sector), "--interns", str(pos), "--not-interns", str(neg)])
+    result = invoke(
+        runner,
+        ["evaluate", "--sector", str(sector), "--interns", str(pos), "--not-interns", str(neg)],
+    )
     assert result.exit_code == 0, result.output
     assert "macro-F1 1.000" in result.output
     assert "matcher   P 1.000  R 1.000  F1 1.000" in result.output

@@ -47,11 +47,23 @@ def test_explicit_missing_file_is_an_error(tmp_path: Path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[[sources]]\nname = 'x'\nkind = 'monster'\nboard = 'b'\n", r"sources\[0\]\.kind: unknown kind 'monster'"),
+        (
+            "[[sources]]\nname = 'x'\nkind = 'monster'\nboard = 'b'\n",
+            r"sources\[0\]\.kind: unknown kind 'monster'",
+        ),
         ("[[sources]]\nname = 'x'\nkind = 'lever'\n", r"sources\[0\]\.board: required"),
-        ("[[sources]]\nname = 'x'\nkind = 'lever'\nboard = 'b'\nsector = 'space'\n", r"sources\[0\]\.sector"),
-        ("[[sources]]\nname='a'\nkind='lever'\nboard='b'\n[[sources]]\nname='a'\nkind='lever'\nboard='c'\n", "used twice"),
-        ("[[profiles]]\nname = 'p'\nsectors = ['farming']\n", r"profiles\[0\]\.sectors: unknown farming"),
+        (
+            "[[sources]]\nname = 'x'\nkind = 'lever'\nboard = 'b'\nsector = 'space'\n",
+            r"sources\[0\]\.sector",
+        ),
+        (
+            "[[sources]]\nname='a'\nkind='lever'\nboard='b'\n[[sources]]\nname='a'\nkind='lever'\nboard='c'\n",
+            "used twice",
+        ),
+        (
+            "[[profiles]]\nname = 'p'\nsectors = ['farming']\n",
+            r"profiles\[0\]\.sectors: unknown farming",
+        ),
         ("[[profiles]]\nname = 'p'\nremote_ok = 'yes'\n", r"profiles\[0\]\.remote_ok"),
         ("[[profiles]]\nname = 'p'\nresume = 'cv.xls'\n", r"profiles\[0\]\.resume"),
         ("[scoring.weights]\ntext = -1\n", r"scoring\.weights\.text"),

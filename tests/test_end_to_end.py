@@ -27,8 +27,10 @@ def write_config(path: Path, db: Path, sources: list[dict]) -> Path:
         lines.append("[[sources]]")
         lines += [f"{k} = {toml_value(v)}" for k, v in s.items()]
     lines.append("[[profiles]]")
-    lines += [f"{k} = {toml_value(v).lower() if isinstance(v, bool) else toml_value(v)}"
-              for k, v in DEMO_PROFILE.items()]
+    lines += [
+        f"{k} = {toml_value(v).lower() if isinstance(v, bool) else toml_value(v)}"
+        for k, v in DEMO_PROFILE.items()
+    ]
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -56,7 +58,9 @@ def test_crawl_rank_digest_and_recrawl(runner: CliRunner, tmp_path: Path, clock)
         assert count == len(demo_labels()) - 1  # the one unlisted Ashby job is skipped
 
         listed = run(runner, [*base, "sources"], clock)
-        assert listed.output.count(" ok ") >= len(sources) or listed.output.count("ok") >= len(sources)
+        assert listed.output.count(" ok ") >= len(sources) or listed.output.count("ok") >= len(
+            sources
+        )
 
         # Crawling the same boards again leaves the count unchanged and reports no new postings.
         clock.advance(hours=1)
@@ -80,7 +84,11 @@ def test_crawl_rank_digest_and_recrawl(runner: CliRunner, tmp_path: Path, clock)
         closed = [p for p in store.get_postings(engine, board=gh["board"]) if p.closed_at]
         assert [p.external_id for p in closed] == [str(removed["id"])]
 
-    ranked = run(runner, [*base, "rank", "--profile", DEMO_PROFILE["name"], "-f", "json", "--limit", "5"], clock)
+    ranked = run(
+        runner,
+        [*base, "rank", "--profile", DEMO_PROFILE["name"], "-f", "json", "--limit", "5"],
+        clock,
+    )
     rows = json.loads(ranked.output)
     assert len(rows) == 5
     assert all(r["is_internship"] for r in rows)
@@ -89,7 +97,9 @@ def test_crawl_rank_digest_and_recrawl(runner: CliRunner, tmp_path: Path, clock)
     assert all(r["matched_skills"] for r in rows[:3])
 
     out = tmp_path / "digests"
-    dig = run(runner, [*base, "digest", "--profile", DEMO_PROFILE["name"], "--out", str(out)], clock)
+    dig = run(
+        runner, [*base, "digest", "--profile", DEMO_PROFILE["name"], "--out", str(out)], clock
+    )
     assert dig.exit_code == 0
     [md] = out.glob("*.md")
     assert rows[0]["title"] in md.read_text()
@@ -98,8 +108,16 @@ def test_crawl_rank_digest_and_recrawl(runner: CliRunner, tmp_path: Path, clock)
 def test_crawl_failure_of_every_source_exits_nonzero(runner: CliRunner, tmp_path: Path, clock):
     with serving({"/v1/boards/broken/jobs": Reply.text("oops", status=404)}) as server:
         cfg = write_config(
-            tmp_path / "c.toml", tmp_path / "f.db",
-            [{"name": "broken", "kind": "greenhouse", "board": "broken", "base_url": server.base_url}],
+            tmp_path / "c.toml",
+            tmp_path / "f.db",
+            [
+                {
+                    "name": "broken",
+                    "kind": "greenhouse",
+                    "board": "broken",
+                    "base_url": server.base_url,
+                }
+            ],
         )
         result = run(runner, ["--config", str(cfg), "crawl"], clock)
     assert result.exit_code == 1

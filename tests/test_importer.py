@@ -11,11 +11,22 @@ import store
 from internscout.importer import ImportFileError, read_import_file
 
 GOOD = [
-    {"title": "Machine Learning Intern", "company": "Acme Health", "url": "https://acme.example/jobs/1",
-     "description": "<p>Build models in <b>Python</b> and PyTorch.</p>", "location": "Boston, MA",
-     "posted_at": "2026-10-01T09:00:00Z", "extra": "ignored"},
-    {"title": "Data Analyst Intern", "company": "City of Springfield", "location": "Remote",
-     "description": "Plain text: SQL and Tableau.", "posted_at": "2026-10-02"},
+    {
+        "title": "Machine Learning Intern",
+        "company": "Acme Health",
+        "url": "https://acme.example/jobs/1",
+        "description": "<p>Build models in <b>Python</b> and PyTorch.</p>",
+        "location": "Boston, MA",
+        "posted_at": "2026-10-01T09:00:00Z",
+        "extra": "ignored",
+    },
+    {
+        "title": "Data Analyst Intern",
+        "company": "City of Springfield",
+        "location": "Remote",
+        "description": "Plain text: SQL and Tableau.",
+        "posted_at": "2026-10-02",
+    },
 ]
 
 
@@ -25,9 +36,15 @@ def write_jsonl(path: Path, lines: list[str]) -> Path:
 
 
 def test_jsonl_good_and_bad_lines(tmp_path: Path, fresh_db, clock):
-    lines = [json.dumps(GOOD[0]), "{not json", json.dumps({"company": "No Title Inc"}),
-             json.dumps(GOOD[1]), json.dumps({"title": "X", "posted_at": "yesterday"}),
-             json.dumps(["a", "list"]), json.dumps({"title": "Y", "url": "ftp://x"})]
+    lines = [
+        json.dumps(GOOD[0]),
+        "{not json",
+        json.dumps({"company": "No Title Inc"}),
+        json.dumps(GOOD[1]),
+        json.dumps({"title": "X", "posted_at": "yesterday"}),
+        json.dumps(["a", "list"]),
+        json.dumps({"title": "Y", "url": "ftp://x"}),
+    ]
     parsed = read_import_file(write_jsonl(tmp_path / "p.jsonl", lines))
     assert [line for line, _ in parsed.records] == [1, 4]
     errors = {e.line: e.message for e in parsed.errors}
@@ -37,7 +54,9 @@ def test_jsonl_good_and_bad_lines(tmp_path: Path, fresh_db, clock):
     assert "posted_at" in errors[5]
     assert "url" in errors[7]
     first, second = (r for _, r in parsed.records)
-    assert first.description_html and first.description_text == "Build models in Python and PyTorch."
+    assert (
+        first.description_html and first.description_text == "Build models in Python and PyTorch."
+    )
     assert second.description_html is None and second.description_text.startswith("Plain text")
     assert second.workplace_type == "remote"
     assert first.posted_at.isoformat() == "2026-10-01T09:00:00+00:00"
@@ -55,7 +74,9 @@ def test_import_twice_changes_nothing(tmp_path: Path, fresh_db, clock):
 
 
 def test_default_external_id_is_stable_and_source_is_board(tmp_path: Path):
-    path = write_jsonl(tmp_path / "p.jsonl", [json.dumps(GOOD[1]), json.dumps({**GOOD[1], "source": "fair"})])
+    path = write_jsonl(
+        tmp_path / "p.jsonl", [json.dumps(GOOD[1]), json.dumps({**GOOD[1], "source": "fair"})]
+    )
     a, b = (r for _, r in read_import_file(path).records)
     assert a.external_id == b.external_id  # title+company hash, no url
     assert (a.source_kind, a.board) == ("import", "import")
@@ -66,10 +87,10 @@ def test_csv_with_line_numbers(tmp_path: Path):
     path = tmp_path / "p.csv"
     path.write_text(
         "title,company,url,location,posted_at\n"
-        "Research Assistant Intern,State University,https://u.example/1,\"Ann Arbor, MI\",2026-09-01\n"
+        'Research Assistant Intern,State University,https://u.example/1,"Ann Arbor, MI",2026-09-01\n'
         ",Nobody,,,\n"
         "Co-op Data Engineer,Bank,https://b.example/2,New York,not-a-date\n"
-        "\"Quoted, title\",Org,https://o.example/3,,\n",
+        '"Quoted, title",Org,https://o.example/3,,\n',
         encoding="utf-8",
     )
     parsed = read_import_file(path)

@@ -17,12 +17,21 @@ from store import PostingIn
 
 
 def rec(i: int, title: str, text: str, **kw) -> PostingIn:
-    return PostingIn(source_kind="import", board="t", external_id=str(i), title=title,
-                     company=kw.pop("company", "Acme"), description_text=text,
-                     url=f"https://x.example/{i}", **kw)
+    return PostingIn(
+        source_kind="import",
+        board="t",
+        external_id=str(i),
+        title=title,
+        company=kw.pop("company", "Acme"),
+        description_text=text,
+        url=f"https://x.example/{i}",
+        **kw,
+    )
 
 
-PROFILE = ProfileConfig(name="ana", skills=["python", "sql"], interests="NLP research", sectors=["tech"])
+PROFILE = ProfileConfig(
+    name="ana", skills=["python", "sql"], interests="NLP research", sectors=["tech"]
+)
 
 
 def scores(engine) -> dict[str, tuple[float, object]]:
@@ -32,8 +41,11 @@ def scores(engine) -> dict[str, tuple[float, object]]:
 
 def test_only_new_or_changed_postings_are_rescored(any_db, clock):
     service = Service(any_db, clock)
-    store.upsert_postings(any_db, [rec(1, "NLP Intern", "Python and SQL"),
-                                   rec(2, "Data Intern", "SQL dashboards")], clock())
+    store.upsert_postings(
+        any_db,
+        [rec(1, "NLP Intern", "Python and SQL"), rec(2, "Data Intern", "SQL dashboards")],
+        clock(),
+    )
     first = service.score_configured(PROFILE)
     assert (first.analysed, first.scored, first.refitted) == (2, 2, True)
     before = scores(any_db)
@@ -43,8 +55,11 @@ def test_only_new_or_changed_postings_are_rescored(any_db, clock):
     assert (again.analysed, again.scored, again.refitted) == (0, 0, False)
 
     clock.advance(minutes=5)
-    store.upsert_postings(any_db, [rec(1, "NLP Intern", "Python, SQL and PyTorch"),
-                                   rec(3, "ML Intern", "Python")], clock())
+    store.upsert_postings(
+        any_db,
+        [rec(1, "NLP Intern", "Python, SQL and PyTorch"), rec(3, "ML Intern", "Python")],
+        clock(),
+    )
     third = service.score_configured(PROFILE)
     assert (third.analysed, third.scored) == (2, 2)
     after = scores(any_db)
@@ -65,7 +80,9 @@ def test_profile_change_rescores_and_full_refits(fresh_db, clock):
 
 def test_scores_age_out_and_are_deterministic(fresh_db, clock):
     service = Service(fresh_db, clock)
-    store.upsert_postings(fresh_db, [rec(i, f"Intern {i}", "Python SQL NLP") for i in range(4)], clock())
+    store.upsert_postings(
+        fresh_db, [rec(i, f"Intern {i}", "Python SQL NLP") for i in range(4)], clock()
+    )
     service.score_configured(PROFILE)
     first = {k: v[0] for k, v in scores(fresh_db).items()}
     clock.advance(days=1)
@@ -85,11 +102,19 @@ def test_model_from_other_library_version_is_refitted(fresh_db, clock):
     store.upsert_postings(fresh_db, [rec(1, "NLP Intern", "Python")], clock())
     service.score_configured(PROFILE)
     state = store.load_model_state(fresh_db, MATCHER_STATE)
-    store.save_model_state(fresh_db, MATCHER_STATE, state.version, "0.0-old", state.blob,
-                           state.fitted_at, "x")
+    store.save_model_state(
+        fresh_db, MATCHER_STATE, state.version, "0.0-old", state.blob, state.fitted_at, "x"
+    )
     assert service.matcher()[2] is True
-    store.save_model_state(fresh_db, MATCHER_STATE, "old-model", state.library_version,
-                           pickle.dumps("junk"), state.fitted_at, "y")
+    store.save_model_state(
+        fresh_db,
+        MATCHER_STATE,
+        "old-model",
+        state.library_version,
+        pickle.dumps("junk"),
+        state.fitted_at,
+        "y",
+    )
     assert service.matcher()[2] is True
 
 
@@ -137,5 +162,8 @@ def _tiny_pdf(text: str) -> bytes:
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
     return bytes(out)

@@ -8,6 +8,8 @@ onto our fields (`parse_record`); Lever adds paging via `follow_up`.
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import json
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any, ClassVar
@@ -58,6 +60,9 @@ class PostingSpider(scrapy.Spider):
         # Pages that still failed after retries: {"url", "kind", "reason"}; recorded
         # in the store when the crawl ends so the next crawl retries them.
         self.failed_pages: list[dict[str, str]] = []
+        # URLs that failed in earlier crawls and are not resolved yet (set by
+        # crawlers.extensions.FailedPagesExtension before the crawl starts).
+        self.retry_urls: list[str] = []
 
     @property
     def source_kind(self) -> str:
@@ -79,6 +84,17 @@ class PostingSpider(scrapy.Spider):
     def follow_up(self, response: Response, payload: Any, records: list[Any]) -> Iterable[Request]:
         """Further listing pages, for paged APIs."""
         return ()
+
+    def retry_request(self, url: str) -> Request | None:
+        """A request re-fetching `url`, a page that failed in an earlier crawl.
+
+        Called at the start of a crawl for each of `retry_urls` that is not one
+        of `listing_urls()`. Return `None` (the default) for pages this crawl
+        reaches anyway -- listing pages, further pages of a paged listing -- or
+        that cannot be re-fetched on their own; a spider whose detail pages
+        would otherwise be missed returns a request for them here.
+        """
+        return None
 
     # ------------------------------------------------------------ helpers
 
@@ -156,7 +172,7 @@ class PostingSpider(scrapy.Spider):
 
     def parse_detail(self, response: Response, item: PostingItem) -> Iterator[Any]:
         if not 200 <= response.status < 300:
-            self.record_failure(response.url, "detail", f"HTTP {response.status}")
+            self.record_failure(_page_url(response), "detail", f"HTTP {response.status}")
             yield item
             return
         try:
@@ -166,14 +182,14 @@ class PostingSpider(scrapy.Spider):
             self.logger.warning(
                 "%s: cannot read detail %s: %s", self.source_name, response.url, exc
             )
-            self.record_failure(response.url, "detail", f"{type(exc).__name__}: {exc}")
+            self.record_failure(_page_url(response), "detail", f"{type(exc).__name__}: {exc}")
             yield item
             return
         yield merged
 
     def detail_errback(self, failure: Failure) -> Iterator[Any]:
         request = getattr(failure, "request", None)
-        url = request.url if request is not None else "?"
+        url = _page_url(request) if request is not None else "?"
         self.record_failure(url, "detail", _failure_reason(failure))
         item = request.cb_kwargs.get("item") if request is not None else None
         if item is not None:
@@ -215,26 +231,37 @@ class PostingSpider(scrapy.Spider):
     def start_requests(self) -> Iterator[Request]:
         # Scrapy < 2.13 only knows start_requests(); without it such a crawl
         # would fetch nothing, "finish", and close every posting of the board.
-        for url in self.listing_urls():
+        listing = self.listing_urls()
+        for url in listing:
             self.logger.info("%s: fetching %s", self.source_name, url)
             yield self.listing_request(url)
+        for url in dict.fromkeys(self.retry_urls):
+            if url in listing:
+                continue
+            request = self.retry_request(url)
+            if request is not None:
+                if stats := self._stats():
+                    stats.inc_value("internscout/retried_failed_pages")
+                yield request
 
     def parse(self, response: Response, **kwargs: Any) -> Any:
         return self.parse_listing(response, **kwargs)
 
     def parse_listing(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         if not 200 <= response.status < 300:
-            self.fail_listing(f"HTTP {response.status}", response.url)
+            self.fail_listing(f"HTTP {response.status}", _page_url(response))
             return
         try:
             payload = self.decode_json(response)
             records = self.records_from_payload(payload, response)
         except ListingError as exc:
-            self.fail_listing(str(exc), response.url)
+            self.fail_listing(str(exc), _page_url(response))
             return
         except Exception as exc:  # a parser bug must fail the listing, not close postings
             self.logger.exception("%s: cannot read listing %s", self.source_name, response.url)
-            self.fail_listing(f"cannot read listing: {type(exc).__name__}: {exc}", response.url)
+            self.fail_listing(
+                f"cannot read listing: {type(exc).__name__}: {exc}", _page_url(response)
+            )
             return
 
         for index, record in enumerate(records):
@@ -258,30 +285,80 @@ class PostingSpider(scrapy.Spider):
             yield from self.follow_up(response, payload, records)
         except Exception as exc:
             self.logger.exception("%s: cannot page on from %s", self.source_name, response.url)
-            self.fail_listing(f"cannot page: {type(exc).__name__}: {exc}", response.url)
+            self.fail_listing(f"cannot page: {type(exc).__name__}: {exc}", _page_url(response))
 
     def decode_json(self, response: Response) -> Any:
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
-        body = (
-            response.text
-            if isinstance(response, TextResponse)
-            else response.body.decode("utf-8", "replace")
-        )
+        body = self._decode_body(response, content_type)
         try:
             return json.loads(body)
-        except ValueError:
+        except ValueError as exc:
             snippet = body[:60].strip().replace("\n", " ")
+            if body.lstrip()[:1] in ("{", "["):
+                # JSON that stops short (cut off upstream) or is otherwise broken
+                raise ListingError(
+                    f"malformed JSON ({len(response.body)} bytes, truncated?): {exc}"
+                ) from None
             raise ListingError(
                 f"expected JSON, got {content_type or 'unknown content type'}: {snippet!r}"
             ) from None
 
+    def _decode_body(self, response: Response, content_type: str) -> str:
+        """The body as text. JSON is UTF-8 unless a charset says otherwise (no
+        guessing); bytes that don't decode are replaced and counted
+        (internscout/encoding_errors) rather than losing the page."""
+        charset = _charset(content_type)
+        encoding = "utf-8"
+        if charset:
+            with contextlib.suppress(LookupError):
+                encoding = codecs.lookup(charset).name
+        if encoding == "utf-8":
+            encoding = "utf-8-sig"  # tolerate a byte-order mark
+        try:
+            return response.body.decode(encoding)
+        except UnicodeDecodeError as exc:
+            error = exc
+        if charset is None and "json" not in content_type and isinstance(response, TextResponse):
+            return response.text  # not declared JSON (an HTML error page, say): let Scrapy guess
+        if stats := self._stats():
+            stats.inc_value("internscout/encoding_errors")
+        self.logger.warning(
+            "%s: %s is not valid %s (%s at byte %d); undecodable bytes replaced",
+            self.source_name,
+            response.url,
+            encoding.removesuffix("-sig"),
+            error.reason,
+            error.start,
+        )
+        return response.body.decode(encoding, "replace")
+
     def listing_errback(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
-        url = request.url if request is not None else "?"
+        url = _page_url(request) if request is not None else "?"
         self.fail_listing(_failure_reason(failure), url)
 
 
+def _page_url(obj: Request | Response) -> str:
+    """The URL a page was asked for: before redirects, so a failure is recorded
+    (and later resolved) under the URL the next crawl requests again."""
+    meta = obj.meta if isinstance(obj, Request) else getattr(obj.request, "meta", {})
+    first = (meta.get("redirect_urls") or [None])[0]
+    return str(first or obj.url)
+
+
+def _charset(content_type: str) -> str | None:
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.partition("=")
+        if key.strip() == "charset" and value.strip().strip('"'):
+            return value.strip().strip('"')
+    return None
+
+
 def _failure_reason(failure: Failure) -> str:
+    # crawlers.middlewares gives up with a reason fit for the failed-pages table.
+    reason = getattr(failure.value, "internscout_reason", None)
+    if isinstance(reason, str):
+        return reason
     if failure.check(HttpError):
         return f"HTTP {failure.value.response.status}"
     if failure.check(IgnoreRequest) and "robots" in str(failure.value).lower():
