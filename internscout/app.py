@@ -45,7 +45,11 @@ class AppState:
         return self._service
 
     def crawl(
-        self, names: list[str] | None, timeout: float | None = None, log_level: str = "WARNING"
+        self,
+        names: list[str] | None,
+        timeout: float | None = None,
+        log_level: str = "WARNING",
+        on_progress: Callable[[dict[str, Any]], None] | None = None,
     ) -> list[dict[str, Any]]:
         from crawlers.run import run_crawl_subprocess
 
@@ -64,6 +68,7 @@ class AppState:
             timeout=timeout or config.crawl_timeout,
             settings=config.crawl_settings,
             log_level=log_level,
+            on_progress=on_progress,
         )
 
     def refresh_scores(self, profile: str | None, full: bool = False) -> RefreshReport:

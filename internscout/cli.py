@@ -19,7 +19,7 @@ from crawlers.run import CrawlSubprocessError
 from internscout.app import AppState, RankOptions, rank_rows, rows_to_dicts
 from internscout.config import SECTORS, ConfigError, write_default_config
 from internscout.importer import ImportFileError, read_import_file
-from internscout.output import print_rank_table
+from internscout.output import CrawlProgress, print_rank_table
 from internscout.service import GUIDE_PROFILE
 
 app = typer.Typer(
@@ -104,40 +104,29 @@ def crawl(
     """Crawl the configured sources (in a subprocess) and print per-source counts."""
     state = _state(ctx)
     with user_errors():
+        names = [s.name for s in state.config().select_sources(source)]
         try:
-            results = state.crawl(source, timeout=timeout, log_level=log_level.upper())
+            with CrawlProgress(err, names) as progress:
+                results = state.crawl(
+                    source,
+                    timeout=timeout,
+                    log_level=log_level.upper(),
+                    on_progress=progress.update,
+                )
         except CrawlSubprocessError as exc:
             err.print(f"[red]crawl failed:[/red] {exc}", highlight=False)
             if exc.stderr:
                 err.print(exc.stderr, highlight=False, markup=False)
             raise typer.Exit(1) from None
         analysed = state.service().analyse_pending()
+    counts = ("new", "updated", "unchanged", "closed", "rejected", "errors", "failed_pages")
     table = Table(title="Crawl results")
-    for col in (
-        "source",
-        "kind",
-        "status",
-        "new",
-        "updated",
-        "unchanged",
-        "closed",
-        "rejected",
-        "errors",
-    ):
-        table.add_column(
-            col, justify="right" if col not in ("source", "kind", "status") else "left"
-        )
+    for col in ("source", "kind", "status", *counts):
+        label = col.replace("_", " ")
+        table.add_column(label, justify="left" if col in ("source", "kind", "status") else "right")
     for r in results:
         status = "[green]ok[/green]" if r["status"] == "ok" else "[red]failed[/red]"
-        table.add_row(
-            r["name"],
-            r["kind"],
-            status,
-            *(
-                str(r.get(k, 0))
-                for k in ("new", "updated", "unchanged", "closed", "rejected", "errors")
-            ),
-        )
+        table.add_row(r["name"], r["kind"], status, *(str(r.get(k, 0)) for k in counts))
     console.print(table)
     for r in results:
         if r.get("error"):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, Group
+from rich.live import Live
 from rich.table import Table
 
 
@@ -28,3 +29,39 @@ def print_rank_table(console: Console, data: list[dict[str, Any]], who: str) -> 
             d["sector"],
         )
     console.print(table)
+
+
+class CrawlProgress:
+    """Live per-source counters while a crawl subprocess runs (drawn on stderr)."""
+
+    def __init__(self, console: Console, names: list[str]) -> None:
+        self.rows: dict[str, dict[str, Any]] = {n: {"status": "pending"} for n in names}
+        self.live = Live(self._render(), console=console, transient=True, refresh_per_second=4)
+
+    def __enter__(self) -> CrawlProgress:
+        self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.live.__exit__(*exc)  # type: ignore[arg-type]
+
+    def update(self, event: dict[str, Any]) -> None:
+        name = event.get("name")
+        if isinstance(name, str):
+            self.rows.setdefault(name, {}).update(event)
+            self.live.update(self._render())
+
+    def _render(self) -> Group:
+        done = sum(1 for r in self.rows.values() if r.get("status") in ("ok", "failed"))
+        table = Table(title=f"Crawling: {done}/{len(self.rows)} sources done", title_justify="left")
+        for col in ("source", "status", "pages", "postings", "failed pages"):
+            table.add_column(col, justify="left" if col in ("source", "status") else "right")
+        for name, r in self.rows.items():
+            table.add_row(
+                name,
+                str(r.get("status", "")),
+                str(r.get("pages", "")),
+                str(r.get("items", "")),
+                str(r.get("failed_pages", "")),
+            )
+        return Group(table)

@@ -134,3 +134,18 @@ def test_demo_command(runner: CliRunner, tmp_path: Path, clock):
     again = run(runner, ["demo", "--out", str(tmp_path / "demo")], clock)
     assert again.exit_code == 0
     assert len(list((tmp_path / "demo" / "digests").glob("digest-*.html"))) == 1
+
+
+def test_crawl_reports_live_progress_per_source(tmp_path: Path, clock):
+    with serving(demo_routes()) as server:
+        sources = demo_sources(server.base_url)
+        cfg = write_config(tmp_path / "c.toml", tmp_path / "p.db", sources)
+        state = AppState(config_path=cfg, clock=clock)
+        events: list[dict] = []
+        results = state.crawl(None, on_progress=events.append)
+    final = {e["name"]: e for e in events if e["status"] in ("ok", "failed")}
+    assert set(final) == {s["name"] for s in sources}
+    assert all(e["status"] == "ok" for e in final.values())
+    stored = {r["name"]: r["new"] for r in results}
+    assert all(final[name]["items"] == stored[name] for name in stored)
+    assert any(e["status"] == "running" for e in events)
