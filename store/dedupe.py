@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -86,11 +87,13 @@ def shingles(text: str | None) -> frozenset[int]:
 
 
 def simhash(features: frozenset[int]) -> int:
-    weights = [0] * 64
-    for h in features:
-        for bit in range(64):
-            weights[bit] += 1 if h >> bit & 1 else -1
-    return sum(1 << bit for bit in range(64) if weights[bit] > 0)
+    """64-bit SimHash: each bit is the majority vote of that bit over the shingle hashes."""
+    if not features:
+        return 0
+    hashes = np.fromiter(features, dtype=np.uint64, count=len(features))
+    bits = np.unpackbits(hashes.view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")
+    majority = bits.sum(axis=0, dtype=np.int64) * 2 > len(features)
+    return int.from_bytes(np.packbits(majority, bitorder="little").tobytes(), "little")
 
 
 def _bands(fingerprint: int) -> list[tuple[int, int]]:
