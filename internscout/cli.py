@@ -363,34 +363,24 @@ def sources(ctx: typer.Context) -> None:
         config = state.config()
         engine = state.engine()
         runs = store.last_crawl_runs(engine)
+        failed: dict[str, int] = {}
+        for page in store.unresolved_failed_pages(engine):
+            failed[page.source_name] = failed.get(page.source_name, 0) + 1
     table = Table(title="Sources")
-    for col in (
-        "name",
-        "kind",
-        "board",
-        "sector",
-        "last crawl",
-        "status",
-        "new",
-        "updated",
-        "closed",
-        "error",
-    ):
+    cols = ("name", "kind", "board", "sector", "last crawl", "status", "new", "updated", "closed")
+    for col in (*cols, "failed pages", "error"):
         table.add_column(col, overflow="fold")
     for s in config.sources:
         run = runs.get(s.name)
-        table.add_row(
-            s.name,
-            s.kind,
-            s.board,
-            s.sector or "",
-            f"{run.finished_at or run.started_at:%Y-%m-%d %H:%M}" if run else "never",
-            run.status if run else "",
-            str(run.new) if run else "",
-            str(run.updated) if run else "",
-            str(run.closed) if run else "",
-            (run.error or "") if run else "",
-        )
+        cells = [s.name, s.kind, s.board, s.sector or ""]
+        if run is None:
+            cells += ["never", "", "", "", ""]
+        else:
+            when = run.finished_at or run.started_at
+            cells += [f"{when:%Y-%m-%d %H:%M}", run.status, str(run.new), str(run.updated)]
+            cells.append(str(run.closed))
+        cells += [str(failed.get(s.name, 0)) if run else "", (run.error or "") if run else ""]
+        table.add_row(*cells)
     console.print(table)
 
 

@@ -289,3 +289,28 @@ def test_evaluate_on_small_labelled_files(runner: CliRunner, tmp_path: Path):
     bad.write_text('{"title": "x", "sector": "tech"}\n{"title": "y"}\n')
     err = runner.invoke(app, ["evaluate", "--sector", str(bad)])
     assert err.exit_code == 2 and "bad.jsonl:2" in err.output
+
+
+def test_sources_lists_last_crawl_status_counts_and_errors(runner: CliRunner, tmp_path: Path, clock):
+    import store
+
+    cfg = tmp_path / "c.toml"
+    db = tmp_path / "s.db"
+    cfg.write_text(
+        f'[database]\nurl = "sqlite:///{db}"\n'
+        "[[sources]]\nname = 'acme'\nkind = 'greenhouse'\nboard = 'acme'\n"
+        "[[sources]]\nname = 'fresh'\nkind = 'lever'\nboard = 'fresh'\n"
+    )
+    engine = store.make_engine(f"sqlite:///{db}")
+    store.record_crawl_run(engine, store.CrawlRunIn("acme", "greenhouse", "acme", clock(), clock(),
+                                                    "failed", new=7, error="HTTP 503"))
+    store.record_failed_pages(engine, "acme", [store.FailedPageIn("https://x/1", "detail", "HTTP 500"),
+                                               store.FailedPageIn("https://x/2", "detail", "HTTP 500")], clock())
+    result = runner.invoke(app, ["--config", str(cfg), "sources"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    acme = next(line for line in result.output.splitlines() if "acme" in line)
+    cells = [c.strip() for c in acme.strip("│ ").split("│")]
+    assert cells[0] == "acme" and cells[5] == "failed" and cells[6] == "7"
+    assert cells[9] == "2" and "HTTP 503" in cells[10]
+    fresh = next(line for line in result.output.splitlines() if "fresh" in line)
+    assert "never" in fresh
