@@ -69,6 +69,7 @@ class ProfileConfig:
     locations: list[str] = field(default_factory=list)
     remote_ok: bool = True
     resume: Path | None = None
+    terms: list[str] = field(default_factory=list)  # e.g. ["Summer 2027"]
 
 
 @dataclass
@@ -319,6 +320,7 @@ def _profile(raw: Any, where: str, base: Path) -> ProfileConfig:
         locations=_str_list(raw, "locations", where),
         remote_ok=remote_ok,
         resume=resume_path,
+        terms=_str_list(raw, "terms", where),
     )
 
 

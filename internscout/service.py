@@ -95,6 +95,8 @@ class Service:
                     "skills": list(a.skills),
                     "seniority": a.seniority,
                     "years_required": a.years_required,
+                    "required_skills": list(a.required_skills),
+                    "preferred_skills": list(a.preferred_skills),
                 }
             )
         store.save_analyses(self.engine, rows)
@@ -198,6 +200,7 @@ def profile_spec(profile: ProfileConfig) -> ProfileSpec:
         sectors=list(profile.sectors),
         locations=list(profile.locations),
         remote_ok=profile.remote_ok,
+        terms=list(profile.terms),
     )
 
 
@@ -228,6 +231,8 @@ def to_analysis(a: store.Analysis) -> Analysis:
         skills=list(a.skills or []),
         seniority=a.seniority,
         years_required=a.years_required,
+        required_skills=list(a.required_skills or []),
+        preferred_skills=list(a.preferred_skills or []),
     )
 
 

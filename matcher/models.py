@@ -49,6 +49,10 @@ class Analysis:
     seniority: str | None = None
     years_required: int | None = None
     sector_evidence: str = ""  # cues behind ``sector`` (informational; not used by the scorer)
+    # Where the posting says so: skills it requires vs merely prefers (subsets of ``skills``;
+    # both empty when the text draws no such line).
+    required_skills: list[str] = field(default_factory=list)
+    preferred_skills: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -63,6 +67,7 @@ class ProfileSpec:
     locations: list[str] = field(default_factory=list)
     remote_ok: bool = True
     roles: list[str] = field(default_factory=list)  # empty: the guide's AI/ML role categories
+    terms: list[str] = field(default_factory=list)  # wanted internship terms, e.g. ["Summer 2027"]
 
 
 @dataclass

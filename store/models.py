@@ -145,6 +145,8 @@ class Analysis(SQLModel, table=True):
     skills: list[str] = _json([])
     seniority: str | None = None
     years_required: int | None = None
+    required_skills: list[str] = _json([])
+    preferred_skills: list[str] = _json([])
 
 
 class Profile(SQLModel, table=True):
