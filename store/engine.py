@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +41,59 @@ def make_engine(url: str, *, create: bool = True, echo: bool = False) -> Engine:
     if create:
         try:
             SQLModel.metadata.create_all(engine)
+            add_missing_columns(engine)
         except sa.exc.OperationalError as exc:
             raise StoreError(
                 f"cannot open database {parsed.render_as_string()}: {exc.orig}"
             ) from exc
     return engine
+
+
+def add_missing_columns(engine: Engine) -> list[str]:
+    """Bring a database made by an older InternScout up to the current tables.
+
+    `create_all` adds new tables but not new columns; this adds each missing
+    column (nullable, with its model default) so an upgrade keeps the user's data.
+    """
+    inspector = sa.inspect(engine)
+    existing_tables = set(inspector.get_table_names())
+    added: list[str] = []
+    for table in SQLModel.metadata.sorted_tables:
+        if table.name not in existing_tables:
+            continue
+        have = {c["name"] for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in have:
+                continue
+            ddl_type = column.type.compile(dialect=engine.dialect)
+            default = _column_default(table.name, column)
+            clause = f" DEFAULT {default}" if default is not None else ""
+            with engine.begin() as conn:
+                conn.exec_driver_sql(
+                    f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {ddl_type}{clause}'
+                )
+            added.append(f"{table.name}.{column.name}")
+    return added
+
+
+def _column_default(table_name: str, column: sa.Column) -> str | None:
+    """The SQL literal for a model field's default (JSON lists/dicts as JSON text)."""
+    model = next(
+        (m.class_ for m in SQLModel._sa_registry.mappers if m.local_table.name == table_name),
+        None,
+    )
+    field = getattr(model, "model_fields", {}).get(column.name) if model else None
+    if field is None:
+        return None
+    value = field.default_factory() if field.default_factory else field.default
+    if value is None or type(value).__name__ == "PydanticUndefinedType":
+        return None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    text = json.dumps(value) if isinstance(value, (list, dict)) else str(value)
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _sqlite_pragmas(in_memory: bool) -> Any:

@@ -204,3 +204,33 @@ def test_round_trip_property(fresh_db, title, company, locations, salary, posted
     assert row.salary_min == salary
     assert row.posted_at == posted
     assert store.upsert_postings(fresh_db, [record], T0 + timedelta(1)).unchanged == 1
+
+
+def test_older_database_gains_new_columns(any_db):
+    """A database from an earlier version (fewer columns) is upgraded in place, data kept."""
+    store.upsert_postings(any_db, [rec(1)], T0)
+    with any_db.begin() as conn:
+        conn.exec_driver_sql('ALTER TABLE posting DROP COLUMN "duplicate_reason"')
+        conn.exec_driver_sql('ALTER TABLE analysis DROP COLUMN "required_skills"')
+    engine = store.make_engine(any_db.url.render_as_string(hide_password=False))
+    [row] = store.get_postings(engine)
+    assert row.title == "Data Science Intern 1" and row.duplicate_reason is None
+    store.save_analyses(
+        engine,
+        [
+            {
+                "posting_id": row.id,
+                "posting_hash": row.content_hash,
+                "model_version": "v",
+                "is_internship": True,
+                "sector": "tech",
+                "sector_scores": {},
+                "role": "other",
+                "skills": [],
+                "preferred_skills": [],
+            }
+        ],
+    )
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT required_skills FROM analysis").scalar() in ("[]", [])
+    engine.dispose()
