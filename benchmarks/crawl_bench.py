@@ -26,7 +26,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawlers.run import run_crawl_subprocess  # noqa: E402
+from crawlers.client import run_crawl_subprocess  # noqa: E402
 from crawlers.spiders import SPIDERS  # noqa: E402
 from internscout.replay import ReplayServer, Reply, with_body  # noqa: E402
 from store import count_postings, make_engine  # noqa: E402

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from crawlers.run import run_crawl_subprocess
+from crawlers.client import run_crawl_subprocess
 from internscout.app import AppState, RankOptions, rank_rows, rows_to_dicts
 from internscout.config import parse_config
 from internscout.demo import DEMO_PROFILE, demo_routes, demo_sources
