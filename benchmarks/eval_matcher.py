@@ -2,10 +2,15 @@
 
     python benchmarks/eval_matcher.py [--shared ../shared]
 
-Prints sector macro-F1 and per-class P/R/F1 on eval/sector_dev.jsonl, internship-detection
-P/R/F1 on the SimplifyJobs dev halves (internship list = positives, new-grad list = negatives),
-false positives among real Greenhouse titles containing "internal"/"international", and the naive
-``intern|internship|co-op`` regex for comparison. Nothing is fitted on these files.
+    python benchmarks/eval_matcher.py --speed 0     # skip the timing
+
+Prints sector macro-F1, per-class P/R/F1 and the confusion matrix on eval/sector_dev.jsonl;
+internship-detection P/R/F1 on the SimplifyJobs dev halves (internship list = positives,
+new-grad list = negatives) next to the naive ``intern|internship|co-op`` regex; false positives
+among real Greenhouse titles containing "internal"/"international"; skill-extraction micro P/R
+(and of the required/preferred split) on our table tests/data/skill_sentences.toml; and the
+time of ``analyze_many`` on ``--speed`` postings (the dev postings repeated under distinct
+employer names). Nothing is fitted on these files.
 """
 
 from __future__ import annotations
@@ -27,15 +32,20 @@ from matcher.evaluation import (  # noqa: E402
     BASELINE_INTERN_REGEX,
     evaluate_internship_titles,
     evaluate_sector,
+    evaluate_skill_table,
+    load_sector_jsonl,
     load_simplify_titles,
+    load_skill_table,
     precision_recall_f1,
 )
+from matcher.features import SkillExtractor  # noqa: E402
 
 SECTOR_FILE = "eval/sector_dev.jsonl"
 INTERN_FILE = "realdata/simplify/summer2025_internships_listings_dev_half.json"
 NEW_GRAD_FILE = "realdata/simplify/new_grad_positions_listings_dev_half.json"
 GREENHOUSE_DIR = "realdata/greenhouse/boards_2026-08"
 INTERNAL = re.compile(r"internal|international", re.I)
+SKILL_TABLE = ROOT / "tests" / "data" / "skill_sentences.toml"
 
 
 def _prf(d: dict) -> str:
@@ -58,6 +68,13 @@ def sector_report(shared: Path, analyzer: PostingAnalyzer) -> None:
         print(
             f"{label:<11}{c['precision']:>7.3f}{c['recall']:>7.3f}{c['f1']:>7.3f}{c['support']:>6}"
         )
+    pairs = load_sector_jsonl(path)
+    predicted = [a.sector for a in analyzer.analyze_many([p for p, _ in pairs])]
+    confusion = Counter((label, pred) for (_, label), pred in zip(pairs, predicted, strict=True))
+    print("confusion (rows: true, columns: predicted)")
+    print(" " * 11 + "".join(f"{s[:6]:>7}" for s in SECTORS))
+    for t in SECTORS:
+        print(f"{t:<11}" + "".join(f"{confusion[(t, p)]:>7}" for p in SECTORS))
     flat = PostingAnalyzer(taxonomy=analyzer.taxonomy_, aggregate_employers=False).fit()
     res_flat = evaluate_sector(path, flat)
     print(f"without per-employer aggregation: macro-F1 {res_flat['macro_f1']:.3f}")
@@ -79,6 +96,12 @@ def internship_report(shared: Path, analyzer: PostingAnalyzer) -> None:
     print(f"matcher        {_prf(res)}  (tp={res['tp']} fp={res['fp']} fn={res['fn']})")
     b = res["baseline"]
     print(f"regex baseline {_prf(b)}  (tp={b['tp']} fp={b['fp']} fn={b['fn']})")
+    both = set(pos) & set(neg)
+    if both:
+        res_c = evaluate_internship_titles(
+            [t for t in pos if t not in both], [t for t in neg if t not in both], analyzer
+        )
+        print(f"without the {len(both)} titles listed in both files: {_prf(res_c)}")
     print(f"false positives: {res['false_positives'][:10]}")
     print(f"false negatives (first 10 of {len(res['false_negatives'])}): "
           f"{res['false_negatives'][:10]}")  # fmt: skip
@@ -111,11 +134,53 @@ def greenhouse_report(shared: Path, analyzer: PostingAnalyzer) -> None:
     print()
 
 
+def skill_table_report(analyzer: PostingAnalyzer) -> None:
+    if not SKILL_TABLE.exists():
+        print(f"[skills] skipped: {SKILL_TABLE} not found")
+        return
+    cases = load_skill_table(SKILL_TABLE)
+    res = evaluate_skill_table(cases, SkillExtractor(analyzer.taxonomy_))
+    n_split = sum(1 for c in cases if c["required"] or c["preferred"])
+    print(f"== Skill extraction ({res['n']} sentences of {SKILL_TABLE.name}) ==")
+    print(f"skills                 P={res['precision']:.3f} R={res['recall']:.3f}")
+    print(f"required/preferred     P={res['split_precision']:.3f} "
+          f"R={res['split_recall']:.3f}  ({n_split} sentences draw the line)")  # fmt: skip
+    for miss in res["misses"][:10]:
+        print(f"  miss: {miss['text']!r} extra={miss['extra']} missing={miss['missing']}")
+    print()
+
+
+def speed_report(shared: Path, analyzer: PostingAnalyzer, n: int) -> None:
+    path = shared / SECTOR_FILE
+    if n <= 0 or not path.exists():
+        return
+    from matcher import PostingText
+
+    base = [p for p, _ in load_sector_jsonl(path)]
+    postings = [
+        PostingText(title=b.title, company=f"{b.company} {i // len(base)}",
+                    description=b.description)
+        for i in range(n)
+        for b in [base[i % len(base)]]
+    ]  # fmt: skip
+    chars = sum(len(p.description) for p in postings) / n
+    t0 = time.perf_counter()
+    analyzer.analyze_many(postings)
+    took = time.perf_counter() - t0
+    print(f"== Speed: analyze_many on {n:,} postings (mean description {chars:,.0f} chars) ==")
+    print(f"{took:.1f} s, {took / n * 1e3:.2f} ms per posting (one process)")
+    print()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--shared", type=Path, default=ROOT.parent / "shared",
         help="the shared reference folder (default: ../shared next to the project)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--speed", type=int, default=10_000, metavar="N",
+        help="time analyze_many on N postings (0: skip)",
     )  # fmt: skip
     args = parser.parse_args(argv)
     shared: Path = args.shared
@@ -128,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     sector_report(shared, analyzer)
     internship_report(shared, analyzer)
     greenhouse_report(shared, analyzer)
+    skill_table_report(analyzer)
+    speed_report(shared, analyzer, args.speed)
     return 0
 
 

@@ -1,4 +1,8 @@
-"""Application state built once per command from the CLI's options: config, engine, service."""
+"""Application state built once per command from the CLI's options: config, engine, service.
+
+The store (SQLAlchemy), the service and the digest writer are imported when first used, so
+that building the CLI (`--help`, argument errors) loads none of them.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.engine import Engine
-
-import store
 from internscout.config import AppConfig, load_config
-from internscout.service import GUIDE_PROFILE, RefreshReport, Service, since_cutoff
-from scheduler.digest import DigestOutcome, location_text, write_digest
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    import store
+    from internscout.service import RefreshReport, Service
+    from scheduler.digest import DigestOutcome
 
 
 def utc_now() -> datetime:
@@ -36,11 +42,15 @@ class AppState:
 
     def engine(self) -> Engine:
         if self._engine is None:
+            import store
+
             self._engine = store.make_engine(self.config().database_url)
         return self._engine
 
     def service(self) -> Service:
         if self._service is None:
+            from internscout.service import Service
+
             self._service = Service(self.engine(), self.clock, weights=self.config().weights)
         return self._service
 
@@ -51,6 +61,7 @@ class AppState:
         log_level: str = "WARNING",
         on_progress: Callable[[dict[str, Any]], None] | None = None,
     ) -> list[dict[str, Any]]:
+        import store
         from crawlers.run import run_crawl_subprocess
 
         config = self.config()
@@ -78,12 +89,16 @@ class AppState:
         return service.score_configured(self.config().profile(profile), full=full)
 
     def rescore_all(self, full: bool = False) -> dict[str, RefreshReport]:
+        from internscout.service import GUIDE_PROFILE
+
         reports = {GUIDE_PROFILE: self.refresh_scores(None, full=full)}
         for prof in self.config().profiles:
             reports[prof.name] = self.refresh_scores(prof.name)
         return reports
 
     def write_digest(self, profile: str, out: Path | None) -> DigestOutcome:
+        from scheduler.digest import write_digest
+
         rows = rank_rows(self, RankOptions(profile=profile, limit=0, min_score=0.05))
         return write_digest(
             self.engine(), profile, rows, out or self.config().digest_dir, self.clock()
@@ -103,7 +118,9 @@ class RankOptions:
 
 
 def rank_rows(state: AppState, opts: RankOptions) -> list[store.RankedRow]:
+    import store
     from internscout.config import SECTORS
+    from internscout.service import GUIDE_PROFILE, since_cutoff
 
     bad = [s for s in opts.sectors if s not in SECTORS]
     if bad:
@@ -128,11 +145,15 @@ def rank_rows(state: AppState, opts: RankOptions) -> list[store.RankedRow]:
 
 
 def rows_to_dicts(state: AppState, rows: list[store.RankedRow]) -> list[dict[str, Any]]:
+    import store
+
     dupes = store.duplicate_listings(state.engine(), [r.posting.id for r in rows if r.posting.id])
     return [row_to_dict(r, dupes.get(r.posting.id or -1, [])) for r in rows]
 
 
 def row_to_dict(row: store.RankedRow, also: list[store.Posting] | None = None) -> dict[str, Any]:
+    from scheduler.digest import location_text
+
     p, a, s = row.posting, row.analysis, row.score
     return {
         "id": p.id,

@@ -1,4 +1,9 @@
-"""The `internscout` command line."""
+"""The `internscout` command line.
+
+Only what building the commands needs is imported here (typer, rich's console, the config);
+each command imports the store, crawler client, service and renderers it uses, so `--help`
+and a `rank` with nothing to (re)score stay fast and never load Scrapy or scikit-learn.
+"""
 
 from __future__ import annotations
 
@@ -12,15 +17,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-import store
-from crawlers.run import CrawlSubprocessError
 from internscout.app import AppState, RankOptions, rank_rows, rows_to_dicts
 from internscout.config import SECTORS, ConfigError, write_default_config
-from internscout.importer import ImportFileError, read_import_file
-from internscout.output import CrawlProgress, print_rank_table
-from internscout.service import GUIDE_PROFILE
 
 app = typer.Typer(
     help="Find internships that fit you: crawl public job boards, classify, rank, digest.",
@@ -37,9 +36,21 @@ def user_errors() -> Iterator[None]:
     """Turn a user's mistake into one clear line and exit status 2, never a traceback."""
     try:
         yield
-    except (ConfigError, store.StoreError, ImportFileError, ValueError) as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
-        raise typer.Exit(2) from None
+    except (ConfigError, ValueError) as exc:
+        _user_error(exc)
+    except Exception as exc:
+        # Imported only on an error: the store loads SQLAlchemy, the importer the normaliser.
+        from internscout.importer import ImportFileError
+        from store import StoreError
+
+        if not isinstance(exc, (StoreError, ImportFileError)):
+            raise
+        _user_error(exc)
+
+
+def _user_error(exc: Exception) -> None:
+    err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+    raise typer.Exit(2) from None
 
 
 @app.callback()
@@ -102,6 +113,11 @@ def crawl(
     ] = "WARNING",
 ) -> None:
     """Crawl the configured sources (in a subprocess) and print per-source counts."""
+    from rich.table import Table
+
+    from crawlers.client import CrawlSubprocessError
+    from internscout.output import CrawlProgress
+
     state = _state(ctx)
     with user_errors():
         names = [s.name for s in state.config().select_sources(source)]
@@ -142,6 +158,9 @@ def import_(
     file: Annotated[Path, typer.Argument(help="A .jsonl or .csv file of postings.")],
 ) -> None:
     """Load postings from JSON Lines or CSV (title required; bad lines are reported and skipped)."""
+    import store
+    from internscout.importer import read_import_file
+
     state = _state(ctx)
     with user_errors():
         parsed = read_import_file(file)
@@ -207,6 +226,8 @@ def rank(
     if fmt == "csv":
         typer.echo(_to_csv(data), nl=False)
         return
+    from internscout.output import print_rank_table
+
     who = profile or "the guide's AI/ML internship categories"
     if not rows:
         console.print(
@@ -245,6 +266,37 @@ def _to_csv(data: list[dict[str, Any]]) -> str:
 
 
 @app.command()
+def skills(
+    ctx: typer.Context,
+    profile: Annotated[
+        str | None,
+        typer.Option("--profile", "-p", help="Profile name from the config (default: the guide)."),
+    ] = None,
+    top: Annotated[
+        int, typer.Option("--top", help="How many of the best-ranked postings to look at.")
+    ] = 50,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """Skills to learn next: what your top-ranked postings ask for that you lack.
+
+    Grouped by skill area; "unlocks" counts postings where that one skill is the only required
+    skill you lack, or lifts your skill coverage to 50%.
+    """
+    from internscout.skills_report import build_skills_report, print_skills_table
+
+    state = _state(ctx)
+    with user_errors():
+        if fmt not in ("table", "json"):
+            raise ValueError(f"--format {fmt!r}: use table or json")
+        report = build_skills_report(state, profile, top=top)
+    if fmt == "json":
+        typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        return
+    who = f"profile {profile!r}" if profile else "the guide's AI/ML internship profile"
+    print_skills_table(console, report, who)
+
+
+@app.command()
 def show(
     ctx: typer.Context,
     posting_id: Annotated[int, typer.Argument(metavar="ID", help="Posting id (from `rank`).")],
@@ -253,6 +305,9 @@ def show(
     ] = None,
 ) -> None:
     """Show one posting with its classification and score breakdown."""
+    import store
+    from internscout.service import GUIDE_PROFILE
+
     state = _state(ctx)
     with user_errors():
         state.refresh_scores(profile)
@@ -358,6 +413,10 @@ def rescore(
 @app.command()
 def sources(ctx: typer.Context) -> None:
     """List configured sources with their last crawl time, status and counts."""
+    from rich.table import Table
+
+    import store
+
     state = _state(ctx)
     with user_errors():
         config = state.config()

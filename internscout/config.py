@@ -11,7 +11,6 @@ from typing import Any
 from platformdirs import user_config_dir, user_data_dir
 
 from internscout.defaults import DEFAULT_CONFIG_TEMPLATE, default_sources
-from matcher import DEFAULT_WEIGHTS
 
 APP = "internscout"
 SOURCE_KINDS = (
@@ -169,7 +168,11 @@ def parse_config(data: dict[str, Any], path: Path | None) -> AppConfig:
 
     scoring = _table(data, "scoring", where)
     weights: dict[str, float] = {}
-    for key, value in _table(scoring, "weights", f"{where}: scoring").items():
+    raw_weights = _table(scoring, "weights", f"{where}: scoring")
+    if raw_weights:
+        # Imported here: the scorer loads scikit-learn, which most commands never need.
+        from matcher import DEFAULT_WEIGHTS
+    for key, value in raw_weights.items():
         if key not in DEFAULT_WEIGHTS:
             known = ", ".join(DEFAULT_WEIGHTS)
             raise ConfigError(f"{where}: scoring.weights.{key}: unknown weight (known: {known})")

@@ -35,6 +35,7 @@ timeout = 1800
 # sector = 0.10        # the employer is in one of your sectors
 # location = 0.10      # a location you named, or remote when remote_ok
 # recency = 0.05       # newer postings first
+# term = 0.05          # the posting's term is one you list in the profile's `terms`
 # recency_half_life_days = 21
 # penalty_not_internship = 0.5   # the posting is not an internship, co-op or apprenticeship
 # penalty_seniority = 0.7        # senior/staff/lead/manager... title
@@ -197,6 +198,7 @@ sector = "research"
 # locations = ["Boston, MA", "New York, NY"]
 # remote_ok = true
 # resume = "resume.pdf"   # .txt, .md, .pdf or .docx; its text joins your interests
+# terms = ["Summer 2027"] # optional: the internship terms you want
 """
 
 

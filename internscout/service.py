@@ -1,11 +1,15 @@
 """Wiring of store and matcher: classify new/changed postings, keep scores current.
 
 Everything is incremental: only postings whose content hash, profile or model
-changed since they were last classified/scored are touched.
+changed since they were last classified/scored are touched. Asking "is anything
+pending?" reads indexes only, and the fitted matcher (a large pickle) is loaded
+only when there is something to score, so a command with nothing to do stays cheap
+and never imports scikit-learn.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import pickle
@@ -13,8 +17,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
-import sklearn
 from sqlalchemy.engine import Engine
 
 import store
@@ -23,20 +27,23 @@ from internscout.resume import read_resume
 from matcher import (
     MODEL_VERSION,
     Analysis,
-    PostingAnalyzer,
+    MatchResult,
     PostingText,
-    ProfileMatcher,
     ProfileSpec,
     Taxonomy,
-    guide_profile,
     load_taxonomy,
 )
+
+if TYPE_CHECKING:
+    from matcher import PostingAnalyzer, ProfileMatcher
 
 Clock = Callable[[], datetime]
 GUIDE_PROFILE = "(guide)"  # scores used when no profile is named
 MATCHER_STATE = "profile-matcher"
 # Recency and deadlines depend on the date, so scores older than this are recomputed.
 SCORE_TTL = timedelta(hours=12)
+# Postings scored per batch: bounds memory on a full rescore (scores are per posting).
+SCORE_BATCH = 20_000
 
 
 @dataclass
@@ -44,6 +51,19 @@ class RefreshReport:
     analysed: int
     scored: int
     refitted: bool
+
+
+@functools.cache
+def sklearn_version() -> str:
+    """scikit-learn's version, read from its installed metadata (importing it takes ~1 s)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("scikit-learn")
+    except PackageNotFoundError:  # pragma: no cover - a vendored or renamed install
+        import sklearn
+
+        return sklearn.__version__
 
 
 class Service:
@@ -59,6 +79,7 @@ class Service:
         self.weights = weights or None
         self.taxonomy = taxonomy or load_taxonomy()
         self._analyzer: PostingAnalyzer | None = None
+        self._matcher: tuple[str, ProfileMatcher] | None = None  # (fit id, matcher) loaded here
 
     @property
     def model_version(self) -> str:
@@ -66,6 +87,8 @@ class Service:
 
     def analyzer(self) -> PostingAnalyzer:
         if self._analyzer is None:
+            from matcher import PostingAnalyzer
+
             self._analyzer = PostingAnalyzer(taxonomy=self.taxonomy).fit()
         return self._analyzer
 
@@ -74,31 +97,19 @@ class Service:
         """Classify new/changed postings (all of them when `full`, so employer-level
         evidence is pooled over the whole corpus)."""
         if full:
-            postings = store.get_postings(self.engine)
+            postings = store.analysis_inputs(self.engine)
         else:
-            postings = store.postings_needing_analysis(self.engine, self.model_version)
+            ids = store.pending_analysis_ids(self.engine, self.model_version)
+            if not ids:
+                return 0
+            postings = store.analysis_inputs(self.engine, ids)
         if not postings:
             return 0
         analyses = self.analyzer().analyze_many([posting_text(p) for p in postings])
-        rows = []
-        for posting, a in zip(postings, analyses, strict=True):
-            rows.append(
-                {
-                    "posting_id": posting.id,
-                    "posting_hash": posting.content_hash,
-                    "model_version": self.model_version,
-                    "is_internship": a.is_internship,
-                    "internship_evidence": a.internship_evidence,
-                    "sector": a.sector,
-                    "sector_scores": {k: round(v, 4) for k, v in a.sector_scores.items()},
-                    "role": a.role,
-                    "skills": list(a.skills),
-                    "seniority": a.seniority,
-                    "years_required": a.years_required,
-                    "required_skills": list(a.required_skills),
-                    "preferred_skills": list(a.preferred_skills),
-                }
-            )
+        rows = [
+            self.analysis_row(p.id, p.content_hash, a)
+            for p, a in zip(postings, analyses, strict=True)
+        ]
         store.save_analyses(self.engine, rows)
         # New or changed postings may be other listings of a job we already have.
         store.link_duplicates(
@@ -106,83 +117,175 @@ class Service:
         )
         return len(rows)
 
+    def analysis_row(self, posting_id: int, posting_hash: str, a: Analysis) -> dict[str, Any]:
+        """The stored form of one posting's analysis."""
+        return {
+            "posting_id": posting_id,
+            "posting_hash": posting_hash,
+            "model_version": self.model_version,
+            "is_internship": a.is_internship,
+            "internship_evidence": a.internship_evidence,
+            "sector": a.sector,
+            "sector_scores": {k: round(v, 4) for k, v in a.sector_scores.items()},
+            "role": a.role,
+            "skills": list(a.skills),
+            "seniority": a.seniority,
+            "years_required": a.years_required,
+            "required_skills": list(a.required_skills),
+            "preferred_skills": list(a.preferred_skills),
+        }
+
     # -- the fitted matcher -------------------------------------------------------------
     def matcher(self, full: bool = False) -> tuple[ProfileMatcher, str, bool]:
         """The persisted matcher, refitted when asked, missing, or from another version."""
+        fit_id, refitted = self.matcher_fit(full=full)
+        fitted, loaded_id, reloaded = self._load_matcher(fit_id)
+        return fitted, loaded_id, refitted or reloaded
+
+    def matcher_fit(self, full: bool = False) -> tuple[str, bool]:
+        """(id of the current fit, whether it was refitted now). Refits when asked, or when
+        the stored matcher is missing or from another model or scikit-learn version; reads
+        only the stored model's metadata, never its pickle."""
+        if not full:
+            info = store.model_state_info(self.engine, MATCHER_STATE)
+            if (
+                info is not None
+                and info.version == self.model_version
+                and info.library_version == sklearn_version()
+            ):
+                return info.fit_id, False
+        return self._refit(), True
+
+    def _load_matcher(self, fit_id: str) -> tuple[ProfileMatcher, str, bool]:
+        """The fitted matcher (unpickled once per process), refitted when unreadable.
+        The fit id may differ from `fit_id` when another process refitted meanwhile."""
+        from matcher import ProfileMatcher
+
+        if self._matcher is not None and self._matcher[0] == fit_id:
+            fitted = self._matcher[1]
+            fitted.weights = self.weights
+            return fitted, fit_id, False
         state = store.load_model_state(self.engine, MATCHER_STATE)
-        stale = (
-            state is None
-            or state.version != self.model_version
-            or state.library_version != sklearn.__version__
-        )
-        if not full and not stale and state is not None:
+        fitted = None
+        if (
+            state is not None
+            and state.version == self.model_version
+            and state.library_version == sklearn_version()
+        ):
             try:
                 fitted = pickle.loads(state.blob)
             except Exception:  # an unreadable pickle is a reason to refit, not to fail
                 fitted = None
-            if isinstance(fitted, ProfileMatcher):
-                fitted.weights = self.weights
-                return fitted, state.fit_id, False
-        corpus = [posting_text(p).full_text() for p in store.get_postings(self.engine)]
-        fitted = ProfileMatcher(weights=self.weights).fit(corpus)
+        if state is None or not isinstance(fitted, ProfileMatcher):
+            new_id = self._refit()
+            assert self._matcher is not None
+            return self._matcher[1], new_id, True
+        fitted.weights = self.weights
+        self._matcher = (state.fit_id, fitted)
+        return fitted, state.fit_id, False
+
+    def _refit(self) -> str:
+        from matcher import ProfileMatcher
+
+        corpus = [posting_text(p).full_text() for p in store.analysis_inputs(self.engine)]
+        return self.store_matcher(ProfileMatcher(weights=self.weights).fit(corpus))
+
+    def store_matcher(self, fitted: ProfileMatcher) -> str:
+        """Persist a fitted matcher as the current one; returns its new fit id (every
+        score computed with an earlier fit becomes out of date)."""
         fit_id = f"{self.model_version}@{uuid.uuid4().hex}"
         store.save_model_state(
             self.engine,
             MATCHER_STATE,
             self.model_version,
-            sklearn.__version__,
-            pickle.dumps(fitted),
+            sklearn_version(),
+            pickle.dumps(fitted, protocol=pickle.HIGHEST_PROTOCOL),
             self.clock(),
             fit_id,
         )
-        return fitted, fit_id, True
+        self._matcher = (fit_id, fitted)
+        return fit_id
 
     # -- scoring -----------------------------------------------------------------
+    def profile_hash(self, spec: ProfileSpec) -> str:
+        # The weights are part of what a score means: a change rescores everything.
+        return _hash({"spec": asdict(spec), "weights": self.weights or {}})
+
     def score_profile(
         self, spec: ProfileSpec, email: str | None, full: bool = False
     ) -> RefreshReport:
         analysed = self.analyse_pending(full=full)
-        matcher, fit_key, refitted = self.matcher(full=full)
+        fit_id, refitted = self.matcher_fit(full=full)
         now = self.clock()
-        spec_data = asdict(spec)
-        # The weights are part of what a score means: a change rescores everything.
-        profile_hash = _hash({"spec": spec_data, "weights": self.weights or {}})
-        store.upsert_profile(self.engine, spec.name, email, spec_data, profile_hash, now)
-        pending = store.postings_needing_score(
-            self.engine, spec.name, profile_hash, fit_key, computed_before=now - SCORE_TTL
+        profile_hash = self.profile_hash(spec)
+        if store.profile_state(self.engine, spec.name) != (email, profile_hash):
+            store.upsert_profile(self.engine, spec.name, email, asdict(spec), profile_hash, now)
+        cutoff = now - SCORE_TTL
+        if store.scores_current(self.engine, spec.name, profile_hash, fit_id, cutoff):
+            return RefreshReport(analysed, 0, refitted)
+        pending = store.pending_score_ids(
+            self.engine, spec.name, profile_hash, fit_id, computed_before=cutoff
         )
         if not pending:
             return RefreshReport(analysed, 0, refitted)
-        texts = [posting_text(p) for p, _ in pending]
-        analyses = [to_analysis(a) for _, a in pending]
-        results = matcher.score_many(spec, texts, analyses, now=now)
-        rows = []
-        for (posting, _), r in zip(pending, results, strict=True):
-            rows.append(
-                {
-                    "profile_name": spec.name,
-                    "posting_id": posting.id,
-                    "score": round(float(r.score), 6),
-                    "parts": {k: round(float(v), 4) for k, v in r.parts.items()},
-                    "reasons": list(r.reasons),
-                    "matched_skills": list(r.matched_skills),
-                    "missing_skills": list(r.missing_skills),
-                    "posting_hash": posting.content_hash,
-                    "profile_hash": profile_hash,
-                    "model_version": fit_key,
-                    "computed_at": now,
-                }
+        matcher, loaded_id, reloaded = self._load_matcher(fit_id)
+        if loaded_id != fit_id:  # refitted (here or by another process) since the check
+            refitted = refitted or reloaded
+            fit_id = loaded_id
+            pending = store.pending_score_ids(
+                self.engine, spec.name, profile_hash, fit_id, computed_before=cutoff
             )
-        store.save_scores(self.engine, rows)
-        return RefreshReport(analysed, len(rows), refitted)
+        scored = 0
+        for start in range(0, len(pending), SCORE_BATCH):
+            inputs = store.score_inputs(self.engine, pending[start : start + SCORE_BATCH])
+            results = matcher.score_many(
+                spec, [posting_text(r) for r in inputs], [to_analysis(r) for r in inputs], now=now
+            )
+            rows = [
+                score_row(spec.name, r.id, r.content_hash, profile_hash, fit_id, res, now)
+                for r, res in zip(inputs, results, strict=True)
+            ]
+            store.save_scores(self.engine, rows)
+            scored += len(rows)
+        return RefreshReport(analysed, scored, refitted)
 
     def score_guide(self, full: bool = False) -> RefreshReport:
+        return self.score_profile(self.guide_spec(), None, full=full)
+
+    def guide_spec(self) -> ProfileSpec:
+        from matcher import guide_profile
+
         spec = guide_profile(self.taxonomy)
         spec.name = GUIDE_PROFILE
-        return self.score_profile(spec, None, full=full)
+        return spec
 
     def score_configured(self, profile: ProfileConfig, full: bool = False) -> RefreshReport:
         return self.score_profile(profile_spec(profile), profile.email, full=full)
+
+
+def score_row(
+    profile_name: str,
+    posting_id: int,
+    posting_hash: str,
+    profile_hash: str,
+    fit_id: str,
+    r: MatchResult,
+    now: datetime,
+) -> dict[str, Any]:
+    """The stored form of one posting's score for one profile."""
+    return {
+        "profile_name": profile_name,
+        "posting_id": posting_id,
+        "score": round(float(r.score), 6),
+        "parts": {k: round(float(v), 4) for k, v in r.parts.items()},
+        "reasons": list(r.reasons),
+        "matched_skills": list(r.matched_skills),
+        "missing_skills": list(r.missing_skills),
+        "posting_hash": posting_hash,
+        "profile_hash": profile_hash,
+        "model_version": fit_id,
+        "computed_at": now,
+    }
 
 
 def _hash(data: object) -> str:
@@ -204,7 +307,9 @@ def profile_spec(profile: ProfileConfig) -> ProfileSpec:
     )
 
 
-def posting_text(p: store.Posting) -> PostingText:
+def posting_text(p: Any) -> PostingText:
+    """The matcher's view of a posting: a `store.Posting`, or a row of
+    `store.analysis_inputs` / `store.score_inputs` (same attribute names)."""
     return PostingText(
         title=p.title,
         company=p.company or "",
@@ -221,7 +326,8 @@ def posting_text(p: store.Posting) -> PostingText:
     )
 
 
-def to_analysis(a: store.Analysis) -> Analysis:
+def to_analysis(a: Any) -> Analysis:
+    """The matcher's `Analysis` from a `store.Analysis` (or a `store.score_inputs` row)."""
     return Analysis(
         is_internship=a.is_internship,
         internship_evidence=a.internship_evidence or "",

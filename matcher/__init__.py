@@ -9,14 +9,41 @@ A pure library (no database, no crawling). Typical use::
     results = matcher.score_many(guide_profile(tax), postings, analyses, now)
 """
 
-from .classify import PostingAnalyzer, detect_internship, is_internship_title
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from .models import Analysis, MatchResult, PostingText, ProfileSpec
-from .scoring import DEFAULT_WEIGHTS, ProfileMatcher, guide_profile, rank
 from .taxonomy import SECTORS, Taxonomy, TaxonomyError, load_taxonomy
+
+if TYPE_CHECKING:
+    from .classify import PostingAnalyzer, detect_internship, is_internship_title
+    from .scoring import DEFAULT_WEIGHTS, ProfileMatcher, guide_profile, rank
+
+# The classifier and the scorer import scikit-learn (about a second): they load on first use,
+# so `import matcher` stays cheap for commands that only read stored results.
+_LAZY = {
+    "PostingAnalyzer": "classify",
+    "detect_internship": "classify",
+    "is_internship_title": "classify",
+    "DEFAULT_WEIGHTS": "scoring",
+    "ProfileMatcher": "scoring",
+    "guide_profile": "scoring",
+    "rank": "scoring",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 # Bump when classification or scoring logic changes: the service re-analyses and re-scores
 # stored postings when this (or the taxonomy version) differs from what it stored.
-MODEL_VERSION = "1.0.0"
+MODEL_VERSION = "2.0.0"
 
 __all__ = [
     "DEFAULT_WEIGHTS",

@@ -8,78 +8,152 @@ vocabulary of the sector descriptions.
 from __future__ import annotations
 
 import math
+import multiprocessing
+import os
 import re
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
 
 import numpy as np
+from scipy.sparse import csr_matrix
 from sklearn.exceptions import NotFittedError
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfVectorizer, strip_accents_unicode
 
 from .features import SkillExtractor, title_seniority, years_required
 from .models import Analysis, PostingText
 from .taxonomy import SECTORS, Taxonomy, load_taxonomy
-from .text import clean_text, norm_company, one_line, strip_boilerplate
+from .text import (
+    PhraseMatcher,
+    alternation,
+    clean_text,
+    lowercase,
+    norm_company,
+    one_line,
+    strip_boilerplate_pair,
+)
 
 # --- internship detection -----------------------------------------------------------------------
-
-# "intern" must end at a word boundary: Internal, International, Internally, Internist are not
-# internships. Each pattern is (label shown as evidence, regex).
+#
+# Evidence, strongest first: the title names a student position (intern, co-op, apprentice,
+# working student, placement, non-English words for internship...); the source's employment type
+# says so; otherwise weaker evidence (a season-and-year term in the title, the posting's terms,
+# the description) counts unless the title says the job is a new-grad/early-career/full-time
+# role or senior. "intern" must end at a word boundary: Internal, International, Internally,
+# Internist are not internships. Each title pattern is (label shown as evidence, regex).
 _STRONG_TITLE = tuple(
     (label, re.compile(rx, re.I))
     for label, rx in (
         ("intern", r"\bintern(?:s|ship|ships)?\b"),
         ("winternship", r"\bwinternships?\b"),
         ("externship", r"\bextern(?:s|ship|ships)?\b"),
-        ("co-op", r"\bco[- ]?op(?:s)?\b|\bcoop\b"),
+        ("returnship", r"\breturnships?\b"),
+        (
+            "co-op",
+            r"\bco[- ]?op(?:s)?\b|\bcoop\b"
+            r"|\bco-?operative (?:education|ed|students?|work|placements?|programs?|term)\b"
+            r"|\bwork[- ]terms?\b|\bprofessional experience year\b",
+        ),
         ("apprenticeship", r"\bapprentice(?:s|ship|ships)?\b"),
         (
             "summer student role",
-            r"\bsummer (?:analysts?|associates?|scholars?|fellows?|students?"
-            r"|undergraduate|research(?:ers?)? (?:program|assistant)"
-            r"|engineering program|program)\b",
+            r"\bsummer (?:analysts?|associates?|scholars?|fellows?|students?|undergraduates?"
+            r"|research(?:ers?)? (?:program|assistant)|engineering program|program(?:me)?"
+            r"|hires?|clerks?|law clerks?|trainees?|placements?|work ?terms?|vacation)\b",
+        ),
+        (
+            "vacation programme",
+            r"\bvacation (?:scheme|students?|program(?:me)?|placements?|internships?|clerks?"
+            r"|work)\b|\bvacationers?\b",
         ),
         (
             "student role",
             r"\b(?:student|undergraduate|undergrad)\s+(?:trainee|worker|researcher"
             r"|research(?:er)?|assistant|employee|analyst|developer|engineer"
             r"|programmer|technician|associate|aide|position|program|fellow"
-            r"|job|scholar|intern|hire|consultant|ambassador|software|data)",
+            r"|job|scholar|intern|hire|consultant|ambassador|software|data)"
+            r"|\b(?:freshman|freshmen|sophomores?|penultimate[- ]year|pre-final[- ]year)\b"
+            r"|\b(?:first|second|1st|2nd)[- ]year (?:students?|undergrad\w*)\b"
+            r"|\bwork[- ]study\b|\bstudent (?:application|placement|trainee)s?\b"
+            r"|^students?\s*[-–(|,:]",
         ),
         (
             "graduate student role",
             r"\b(?:graduate|phd|ph\.d\.|doctoral|master'?s|ms|msc)\s+"
             r"(?:students?|research(?:er)? assistant|researcher intern"
-            r"|fellow(?:ship)?|student researcher)\b",
+            r"|fellow(?:ship)?|student researcher)\b"
+            r"|\b(?:master'?s?|bachelor'?s?|diploma|phd) thes[ie]s\b"
+            r"|\bthesis (?:students?|positions?|projects?|work|candidates?)\b",
         ),
-        ("working student", r"\bworking students?\b|\bwerkstudent(?:in)?\b"),
+        (
+            "working student",
+            r"\bworking students?\b|\bwerkstudent\w*|\bwerkstudierende\b"
+            r"|\bstudentische (?:hilfskraft|aushilfe|mitarbeit\w*)\b|\bhiwi\b",
+        ),
         (
             "internship (non-English title)",
-            r"\bpraktika?nt(?:in)?\b|\bpraktikum\b|\bstagiaire\b"
-            r"|\bstage (?:de|d'|en)\b|\balternan(?:ce|t|te)\b"
-            r"|\bbecari[oa]s?\b|\bestagi[aá]ri[oa]\b|\best[aá]gio\b"
-            r"|\btirocinio\b|\bpr[aá]cticas\b|\bstagista\b",
+            r"\w*praktika?nt(?:in|en)?\b|\w*praktikum\b|\bpraxissemester\b"
+            r"|\b(?:bachelor|master|abschluss)arbeit\b|\bstagiai?re?s?\b|\bafstudeer\w*"
+            r"|\bstage (?:de|d'|en|fin|h/f|f/h|m/f|f/m)\b|\balternan(?:ce|t|te)\b"
+            r"|\bbecari[oa]s?\b|\bestagi[aá]ri[oa]s?\b|\best[aá]gios?\b|\bpasant[eí]as?\b"
+            r"|\bpracticantes?\b|\btirocin(?:io|ante)\b|\bpr[aá]cticas\b|\bstagista\b"
+            r"|\bpraktykant\w*|\bsta[zż]ysta\b|\bjovem aprendiz\b"
+            r"|インターン|实习|實習|인턴",
         ),
         (
-            "placement year",
+            "placement",
             r"\b(?:placement year|industrial placement|year in industry"
             r"|sandwich (?:year|placement)|placement students?|year-long placement"
-            r"|industrial trainee)\b",
+            r"|industrial trainee|placement (?:programme|program|scheme))\b"
+            r"|\b(?:summer|12[- ]month|year[- ]long|industrial|work) placements?\b",
+        ),
+        (
+            "student programme",
+            r"\binsight (?:days?|weeks?|program(?:me)?s?|events?)\b|\bspring (?:weeks?|insight)\b"
+            r"|\bsneak peek\b",
         ),
         (
             "for students",
             r"(?:\bfor\b|[-(,|:])\s*(?:university |college |high[- ]school |current |"
             r"undergraduate |graduate )?students\b|\bpart[- ]time students?\b"
-            r"|\bstudent (?:opportunit|opening)",
+            r"|\bstudent (?:opportunit|opening)|[(\[]\s*students?\s*[)\]]",
+        ),
+        (
+            "residency (tech)",
+            r"\b(?:software|engineering|developer|development|ai|ml|machine learning|research"
+            r"|tech(?:nology)?|product|design|data science)\s+residency\b",
         ),
     )
 )
+# Case-sensitive: "Intern"/"Internship" glued to other words ("DataIntern", "Intern2025",
+# "InternshipProgram"), an acronym (PEY: Canada's 12-16 month co-op year), and "Stage" or
+# "Placement" as a whole title segment ("Placement, Client Service", "Marketing - STAGE";
+# "Stage Manager", "Job Placement Specialist" are not).
+_GLUED_TITLE = re.compile(
+    r"(?:(?<=[a-z])Intern(?:ship)?s?(?![a-z])|\b[Ii]ntern(?:ship)?s?(?=[A-Z0-9_])"
+    r"|\bINTERN(?:SHIP)?S?(?=\d)|\bPEY\b)"
+    r"|(?:^|[-–(|,:/]\s*)(?:[Ss]tage|STAGE|[Pp]lacement|PLACEMENT)\s*(?:$|[-–)|,:/])"
+)
+# A co-operative (a shop, a bank...) named in the title is not a co-op term.
+_COOP_EMPLOYER = re.compile(
+    r"\b(?:food|grocery|housing|credit|electric|farm(?:ers)?|retail|agricultural|worker|energy"
+    r"|natural foods|community)\s+co-?op\b",
+    re.I,
+)
 # Weaker: true only when the title doesn't say "new grad", "senior"... and no full-time type.
 _TITLE_TERM = re.compile(
-    r"\b(?:summer|fall|autumn|winter|spring)\s*(?:term\s*)?(?:'|20)\d{2}\b"
-    r"|\b20\d{2}\s+(?:summer|fall|autumn|winter|spring)\b"
-    r"|\b(?:summer|fall|winter|spring) (?:program|scholars?|fellowship)\b",
+    r"\b(?:summer|fall|autumn|winter|spring)\s*[-/]?\s*(?:term\s*)?(?:'|20)?\d{2}\b"
+    r"|\b20\d{2}\s*[-/]?\s*(?:summer|fall|autumn|winter|spring)\b"
+    r"|\b(?:summer|fall|winter|spring) (?:program|scholars?|fellowship)\b"
+    # Canadian co-op terms ("Jan-Apr", "May-Aug", "Sept-Dec") and summer-only dates.
+    r"|\b(?:jan(?:uary)?|may|sep(?:t(?:ember)?)?)\s*(?:-|–|to)\s*"
+    r"(?:apr(?:il)?|aug(?:ust)?|dec(?:ember)?)\b"
+    r"|\b(?:may|june?|july?)\s*\d{0,2}\s*(?:-|–|to)\s*(?:july?|aug(?:ust)?)\b"
+    # A season alone as a title segment ("Data Analyst - Summer", "(Fall)").
+    r"|(?:^|[-–(|,:/]\s*)(?:summer|fall|autumn|winter|spring)(?: term| semester| session)?"
+    r"\s*(?:$|[-–)|,:/])",
     re.I,
 )
 _FELLOWSHIP = re.compile(r"\bfellow(?:ship)?s?\b", re.I)
@@ -92,11 +166,16 @@ _NOT_STUDENT_FELLOW = re.compile(
 )
 # A staff job about interns ("Intern Program Manager", "Manager, Internships") is not one.
 _STAFF_OF_INTERNS = re.compile(
-    r"\b(?:intern(?:ship)?s?|co-?op|early talent|campus)\s+(?:program\s+)?(?:manager|coordinator"
-    r"|recruiter|recruiting|director|lead|specialist|partner|advisor|supervisor|administrator)\b"
-    r"|\b(?:manager|coordinator|recruiter|director|head|supervisor|lead)\b[^,;]{0,25}"
-    r"\b(?:of|for)\s+(?:the\s+)?(?:intern(?:ship)?s?|co-?ops?|apprentice(?:ship)?s?)\b"
-    r"|\b(?:recruiter|coordinator)\b[^,;]{0,15}[,(-]\s*(?:interns|internships|intern program)\b",
+    r"\b(?:intern(?:ship)?s?|co-?op|early talent|campus|student|university|placement)\s+"
+    r"(?:program\s+|programs\s+|relations\s+|recruiting\s+|success\s+|services\s+)?"
+    r"(?:manager|coordinator|recruiter|director|lead|specialist|partner|advisor"
+    r"|adviser|supervisor|administrator|officer|counselor|dean)\b"
+    r"|\b(?:manager|coordinator|recruiter|director|head|supervisor|lead|dean)\b[^,;]{0,25}"
+    r"\b(?:of|for)\s+(?:the\s+)?(?:intern(?:ship)?s?|co-?ops?|apprentice(?:ship)?s?"
+    r"|students|placements?)\b"
+    r"|\b(?:recruiter|coordinator)\b[^,;]{0,15}[,(-]\s*(?:interns|internships|intern program)\b"
+    r"|\bstudent (?:success|services|affairs|support|safety|life|experience|engagement"
+    r"|recruitment|loans?|housing|accounts)\b",
     re.I,
 )
 _EARLY_CAREER_FULL_TIME = re.compile(
@@ -104,16 +183,22 @@ _EARLY_CAREER_FULL_TIME = re.compile(
     r"|\bearly[- ]career\b|\b(?:university|college) grad(?:uate)?s?\b|\bentry[- ]level\b"
     r"|\bgraduate (?:program|scheme|engineer|developer|analyst|software|data|trainee|role|hire)"
     r"|\bgrad(?:uate)? (?:20)?\d{2}\b|\b(?:20)?\d{2} grad(?:uate)?s?\b|\bjunior\b|\bjr\.?\b"
-    r"|\bfull[- ]time\b|\bpermanent\b|\brotational program\b|\bassociate program\b"
-    r"|\bpost-?doc",
+    r"|\bfull[- ]time\b|\bpermanent\b|\brotational program\b|\brotation program\b"
+    r"|\bassociates?\b|\bdevelopment program(?:me)?\b|\bpost-?doc|\bncg\b"
+    r"|\b(?:20)?\d{2} start\b|\bstart(?:ing)? (?:in |date:? )?(?:(?:summer|fall|autumn|winter"
+    r"|spring|january|february|march|april|may|june|july|august|september|october|november"
+    r"|december) )?(?:of )?20\d{2}\b|\bupcoming graduates\b|\bgraduates? (?:20)?\d{2}\b",
     re.I,
 )
 _EMPLOYMENT_INTERN = re.compile(
-    r"\bintern(?:s|ship|ships)?\b|\bco-?op\b|\bapprentice(?:ship)?\b|\bstudent\b|\btrainee\b"
-    r"|\bwerkstudent\b|\bpraktikum\b|\bstagiaire\b|\bstage\b|\bplacement\b",
+    r"\bintern(?:s|ship|ships)?\b|\bco-?op\b|\bapprentice(?:ship)?\b|\bstudents?\b|\btrainee\b"
+    r"|\bwerkstudent\b|\bpraktikum\b|\bstagiaire\b|\bstage\b|\bplacement\b|\bwork[- ]study\b"
+    r"|\bvacation\b",
     re.I,
 )
-_EMPLOYMENT_FULL_TIME = re.compile(r"\bfull[- ]?time\b|\bpermanent\b|\bregular\b", re.I)
+# "Full-time"/"Part-time" alone say nothing (interns work full time; Workday's timeType is
+# only that): only a permanent/regular type counts against an internship.
+_EMPLOYMENT_PERMANENT = re.compile(r"\bpermanent\b|\bregular\b|\bindefinite\b", re.I)
 _TERM = re.compile(r"\b(?:summer|fall|autumn|winter|spring)\b\s*(?:term\s*)?(?:20)?\d{2}\b", re.I)
 _DESCRIPTION_INTERN = re.compile(
     r"\b(?:this|the)\s+(?:(?:\d{1,2}[- ](?:week|month)|paid|unpaid|summer|fall|spring|winter"
@@ -125,8 +210,10 @@ _DESCRIPTION_INTERN = re.compile(
     r"|\b\d{1,2}[- ](?:week|month) (?:paid |summer |full[- ]time )?(?:internship|co-?op)\b"
     r"|\bco-?op (?:term|work term|student)\b"
     r"|\bmust be (?:a )?(?:currently )?enrolled\b|\bcurrently enrolled (?:in|as)\b",
-    re.I,
 )
+# Words without which _DESCRIPTION_INTERN cannot match (checked with `in`, much faster).
+_DESCRIPTION_WORDS = ("intern", "co-op", "coop", "apprentic", "enrolled")
+_QUOTE_FOLD = str.maketrans({"\u2018": "'", "\u2019": "'", "\u2013": "-", "\u2014": "-"})
 
 
 @dataclass(frozen=True)
@@ -136,18 +223,38 @@ class InternshipDecision:
     title_level: bool  # decided by the title alone (then title seniority is not read)
 
 
-def detect_internship(p: PostingText, description: str | None = None) -> InternshipDecision:
-    """Is the posting an internship (or co-op, apprenticeship, student job)? With evidence."""
-    # "_" is a word character: "Strategist_Internship" would hide the word from \b patterns.
-    title = one_line((p.title or "").replace("_", " "))
-    if _STAFF_OF_INTERNS.search(title):
-        return InternshipDecision(False, f'title "{title}" is a staff job about interns', True)
+# All of them in one regex (one search per title instead of one per pattern).
+_ANY_STRONG_TITLE = re.compile("|".join(f"(?:{rx.pattern})" for _, rx in _STRONG_TITLE), re.I)
+
+
+def _strong_title(title: str) -> str | None:
+    """Evidence text when the title names a student position, else None."""
+    if not _ANY_STRONG_TITLE.search(title):
+        m = _GLUED_TITLE.search(title)
+        return f'title says "{m.group(0).strip(" -–(|,:/)")}"' if m else None
     for label, rx in _STRONG_TITLE:
         m = rx.search(title)
         if m:
+            if label == "co-op" and _COOP_EMPLOYER.search(title):
+                continue
             said = m.group(0).strip()
             extra = "" if said.lower().startswith(label) else f" ({label})"
-            return InternshipDecision(True, f'title says "{said}"{extra}', True)
+            return f'title says "{said}"{extra}'
+    m = _GLUED_TITLE.search(title)
+    if m:
+        return f'title says "{m.group(0).strip(" -–(|,:/)")}"'
+    return None
+
+
+def detect_internship(p: PostingText, description: str | None = None) -> InternshipDecision:
+    """Is the posting an internship (or co-op, apprenticeship, student job)? With evidence."""
+    # "_" is a word character: "Strategist_Internship" would hide the word from \b patterns.
+    title = one_line((p.title or "").replace("_", " ")).translate(_QUOTE_FOLD)
+    if _STAFF_OF_INTERNS.search(title):
+        return InternshipDecision(False, f'title "{title}" is a staff job about interns', True)
+    strong = _strong_title(title)
+    if strong:
+        return InternshipDecision(True, strong, True)
     fellow = _FELLOWSHIP.search(title)
     student_fellowship = bool(
         fellow and _FELLOWSHIP_STUDENT.search(title) and not _NOT_STUDENT_FELLOW.search(title)
@@ -161,7 +268,7 @@ def detect_internship(p: PostingText, description: str | None = None) -> Interns
         return InternshipDecision(
             False, f'title says "{negative.group(0).strip()}": a full-time role', True
         )
-    if senior or (etype and _EMPLOYMENT_FULL_TIME.search(etype)):
+    if senior or (etype and _EMPLOYMENT_PERMANENT.search(etype)):
         return InternshipDecision(False, "", False)
     if student_fellowship:
         return InternshipDecision(True, f'title says "{title}" (student fellowship)', True)
@@ -174,9 +281,12 @@ def detect_internship(p: PostingText, description: str | None = None) -> Interns
     if p.source_kind and re.search(r"intern|co-?op|student", p.source_kind, re.I):
         return InternshipDecision(True, f'source lists internships ("{p.source_kind}")', False)
     text = clean_text(p.description) if description is None else description
-    m = _DESCRIPTION_INTERN.search(text)
-    if m:
-        return InternshipDecision(True, f'description says "{one_line(m.group(0))}"', False)
+    lower = lowercase(text)
+    if any(w in lower for w in _DESCRIPTION_WORDS):
+        m = _DESCRIPTION_INTERN.search(lower)
+        if m:
+            said = one_line(text[m.start() : m.end()])
+            return InternshipDecision(True, f'description says "{said}"', False)
     return InternshipDecision(False, "", False)
 
 
@@ -190,65 +300,158 @@ def is_internship_title(title: str) -> bool:
 DEFAULT_SECTOR_WEIGHTS: dict[str, float] = {
     "text_cues": 1.0,  # per distinct strong cue, log(1 + occurrences)
     "weak_text_cues": 0.3,
+    # An occurrence in the employer's own description ("About us", "We are a...", a sentence
+    # naming the employer) counts 1 + this: the rest of a posting describes the job, whose
+    # domain need not be the employer's (a bank's ML team; a staffing agency's client).
+    "about": 1.5,
     "name_cues": 3.0,  # employer name says what it is
     "weak_name_cues": 1.2,
+    # Name cues on the organisation's head noun ("... Credit Union", "University of ...")
+    # count x name_head; elsewhere in the name ("Navy Federal ...") x name_other.
+    "name_head": 1.3,
+    "name_other": 0.7,
     "tfidf": 3.0,  # centred cosine similarity to the sector descriptions
     "hint": 4.0,  # the source says so (USAJOBS: government; a university's board: research)
     "company_suffix": 1.0,  # "Inc", "LLC": subtracted from nonprofit and research
+    # Text evidence of one sector saturates at about this much (cap x (1 - exp(-sum / cap))):
+    # a hospital's posting and a health-tech startup's both say "patients" in ten ways, and
+    # ten synonyms are not ten times the evidence.
+    "text_cap": 6.0,
+    # A staffing agency's posting (taxonomy `sector_rules.intermediary_cues`: "our client",
+    # W2/C2C, pay rate...) describes its CLIENT's industry: the other sectors' text evidence
+    # is multiplied by this.
+    "intermediary": 0.5,
+    # The equal-opportunity statement names the legal employer ("The University of Texas at
+    # Austin, as an equal opportunity employer...", "Carnegie Mellon University is an EOE"):
+    # its name cues count x this when that name differs from the posting's company field.
+    "eeo_name": 0.8,
 }
-_CUE_KINDS = ("text_cues", "weak_text_cues", "name_cues", "weak_name_cues")
+_OTHER = SECTORS.index("other")
+_TFIDF_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # TfidfVectorizer's default token_pattern
 
 
-def _cue_regex(cues: Sequence[str]) -> re.Pattern[str] | None:
-    """One regex for a cue list; the group named ``c{i}`` matches ``cues[i]``.
+def _cue_matcher(
+    tax: Taxonomy, kinds: tuple[str, str], extra: Sequence[str] = ()
+) -> tuple[PhraseMatcher, list[tuple[int, str]]]:
+    """ONE matcher for the cues of every sector of ``kinds`` (plus ``extra`` patterns, tagged
+    (-1, "extra")), and (sector index, kind) per pattern: a text is scanned once for all of
+    them instead of once per sector and kind."""
+    patterns: list[str] = []
+    meta: list[tuple[int, str]] = []
+    for i, sec in enumerate(SECTORS):
+        for kind in kinds:
+            for cue in getattr(tax.sectors[sec], kind):
+                patterns.append(cue)
+                meta.append((i, kind))
+    for cue in extra:
+        patterns.append(cue)
+        meta.append((-1, "extra"))
+    return PhraseMatcher(patterns), meta
 
-    Cues are grouped by their first (literal) letter, so that at each text position the regex
-    engine tries only the cues starting with that letter: ~10x faster on long descriptions.
-    """
-    if not cues:
-        return None
-    by_first: dict[str, list[str]] = defaultdict(list)
-    loose: list[str] = []
-    for i, cue in enumerate(cues):
-        group = f"(?P<c{i}>{cue[1:]})" if _factorable(cue) else f"(?P<c{i}>{cue})"
-        if _factorable(cue):
-            by_first[cue[0].lower()].append(group)
+
+# "<Employer> is an equal opportunity employer" / "<Employer>, as an equal opportunity ...":
+# found from the anchor phrase backwards (a forward regex would try every sentence start).
+_EEO_ANCHORS = ("equal opportunity", "equal employment opportunity", "affirmative action")
+_EEO_LEAD = re.compile(
+    r"(?P<name>[^.!?:;\n()]{3,90}?)(?:,\s*(?:inc|llc|corp)\.?)?,?\s+"
+    r"(?:(?:is|are)\s+(?:an?\s+|(?:a\s+)?proud(?:ly)?\s+(?:to\s+be\s+)?an?\s+)?"
+    r"|as\s+an?\s+)$"
+)
+_NOT_A_NAME = re.compile(r"^(?:we|our|the company|this|it|company|employer|eeo)\b")
+
+
+def _eeo_employer(lower: str) -> str:
+    """The employer named by the equal-opportunity statement of ``lower``, or ""."""
+    for anchor in _EEO_ANCHORS:
+        pos = lower.find(anchor)
+        if pos < 0:
+            continue
+        window = lower[max(0, pos - 120) : pos]
+        cut = max(window.rfind(c) for c in ".!?:;\n()")
+        m = _EEO_LEAD.search(window[cut + 1 :])
+        if not m:
+            continue
+        name = m.group("name").split(",")[-1].strip(" *\"'-")
+        if _NOT_A_NAME.match(name) or not 2 < len(name) <= 60 or len(name.split()) > 7:
+            continue
+        return name
+    return ""
+
+
+# Sentences in which the employer describes itself.
+_ABOUT_START = re.compile(
+    alternation(
+        [
+            r"about (?:us|the company|our company)\b", r"who we are\b",
+            r"we are (?:a|an|the|one)\b", r"we're (?:a|an|the|one)\b", r"our company\b",
+            r"our mission\b", r"founded in\b", r"headquartered in\b",
+            r"company (?:overview|description|profile)\b", r"as a (?:leading|global|national)\b",
+            r"the company:", r"company:",
+        ]
+    )
+)  # fmt: skip
+_SENTENCE_BOUNDARY = re.compile(r"[.!?](?=\s)|\n")
+_GENERIC_NAME_WORDS = frozenset(
+    {"the", "a", "an", "us", "usa", "u.s.", "new", "global", "national", "american", "first",
+     "united", "general", "data", "group", "international", "inc", "llc", "corp", "company"}
+)  # fmt: skip
+
+
+def _about_spans(lower: str, name: str) -> list[tuple[int, int]]:
+    """Character spans of ``lower`` where the employer describes itself: sentences starting
+    "About us", "We are a...", "Founded in..." (plus the next sentence after a bare heading)
+    and sentences that name the employer (its first distinctive word)."""
+    starts: list[int] = [
+        m.start()
+        for m in _ABOUT_START.finditer(lower)
+        # only at a sentence start
+        if m.start() == 0
+        or lower[m.start() - 1] == "\n"
+        or lower[m.start() - 2 : m.start()] in (". ", "! ", "? ")
+    ]
+    words = [x for x in norm_company(name).split() if len(x) > 2]
+    key = next((x for x in words if x not in _GENERIC_NAME_WORDS), "")
+    if key:
+        pos = lower.find(key)
+        while pos >= 0 and len(starts) < 40:
+            left = max(lower.rfind(". ", 0, pos), lower.rfind("\n", 0, pos))
+            starts.append(left + 1 if left >= 0 else 0)
+            pos = lower.find(key, pos + len(key))
+    spans: list[tuple[int, int]] = []
+    for start in sorted(set(starts)):
+        end_m = _SENTENCE_BOUNDARY.search(lower, start + 1)
+        end = end_m.end() if end_m else len(lower)
+        if end - start < 40:  # a bare heading ("About Us"): take the next sentence too
+            end_m = _SENTENCE_BOUNDARY.search(lower, end + 1)
+            end = end_m.end() if end_m else len(lower)
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
         else:
-            loose.append(group)
-    alts = [re.escape(c) + "(?:" + "|".join(gs) + ")" for c, gs in sorted(by_first.items())]
-    return re.compile(r"(?<![\w&])(?:" + "|".join(alts + loose) + r")(?![\w&])", re.I)
+            spans.append((start, end))
+    return spans
 
 
-def _factorable(cue: str) -> bool:
-    # A leading literal letter/digit that no quantifier applies to, and no top-level "|"
-    # (pulling the first letter out of "ab|cd" would change its meaning).
-    if len(cue) < 2 or not cue[0].isalnum() or cue[1] in "?*+{":
-        return False
-    depth, escaped = 0, False
-    for ch in cue:
-        if escaped:
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        elif ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            return False
-    return True
+def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
+    k = bisect_right(spans, (pos, 1 << 62)) - 1
+    return k >= 0 and spans[k][0] <= pos < spans[k][1]
 
 
-def _cue_hits(rx: re.Pattern[str], text: str) -> tuple[dict[str, int], list[str]]:
-    """Occurrences per cue (by group name) and the distinct phrases seen, in text order."""
-    counts: dict[str, int] = defaultdict(int)
-    phrases: list[str] = []
-    for m in rx.finditer(text):
-        counts[m.lastgroup or ""] += 1
-        phrase = m.group(0).lower()
-        if len(phrases) < 3 and phrase not in phrases:
-            phrases.append(phrase)
-    return counts, phrases
+# -- worker processes (PostingAnalyzer.n_jobs) --
+_WORKER: list[PostingAnalyzer] = []
+
+
+def _mp_context() -> multiprocessing.context.BaseContext:
+    # fork shares the fitted analyzer without pickling it; elsewhere it is pickled once.
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def _init_worker(analyzer: PostingAnalyzer) -> None:
+    _WORKER[:] = [analyzer]
+
+
+def _work(postings: list[PostingText]) -> list[tuple[Analysis, _SectorEvidence]]:
+    return _WORKER[0]._analyze_alone(postings)
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
@@ -280,17 +483,25 @@ class PostingAnalyzer:
     ``aggregate_employers``: in :meth:`analyze_many`, postings of one employer (same normalised
     company name) share their sector evidence, so a posting with little "About us" text still
     gets its employer's sector.
+
+    ``n_jobs``: worker processes for :meth:`analyze_many` on large batches (at least
+    ``PARALLEL_MIN`` postings); None or 1 analyses in this process, -1 uses every CPU. Results
+    are identical either way (employer pooling is done over the whole batch).
     """
+
+    PARALLEL_MIN = 2000
 
     def __init__(
         self,
         taxonomy: Taxonomy | None = None,
         sector_weights: dict[str, float] | None = None,
         aggregate_employers: bool = True,
+        n_jobs: int | None = None,
     ) -> None:
         self.taxonomy = taxonomy
         self.sector_weights = sector_weights
         self.aggregate_employers = aggregate_employers
+        self.n_jobs = n_jobs
 
     # -- fitting --
     def fit(self, postings: Sequence[PostingText] | None = None) -> PostingAnalyzer:
@@ -300,25 +511,28 @@ class PostingAnalyzer:
         self.taxonomy_ = tax
         self.sector_weights_ = {**DEFAULT_SECTOR_WEIGHTS, **(self.sector_weights or {})}
         self.skills_ = SkillExtractor(tax)
-        self.cue_regex_ = {
-            (s, kind): _cue_regex(getattr(tax.sectors[s], kind))
-            for s in SECTORS
-            for kind in _CUE_KINDS
-        }
+        # Staffing-agency phrases (see "intermediary") ride along in the text cue scan.
+        self.text_cues_, self.text_cue_meta_ = _cue_matcher(
+            tax, ("text_cues", "weak_text_cues"), tax.intermediary_cues
+        )
+        self.name_cues_, self.name_cue_meta_ = _cue_matcher(tax, ("name_cues", "weak_name_cues"))
         self.sector_vectorizer_ = TfidfVectorizer(
             sublinear_tf=True, stop_words="english", strip_accents="unicode"
         )
         self.sector_matrix_ = self.sector_vectorizer_.fit_transform(
             [tax.sector_text(s) for s in SECTORS]
         )
+        self.sector_idf_ = self.sector_vectorizer_.idf_
         self.suffix_regex_ = (
             re.compile(r"(?<![\w])(?:" + "|".join(tax.company_suffixes) + r")(?![\w])", re.I)
             if tax.company_suffixes
             else None
         )
+        # One regex per role (None: the role has no title pattern).
         self.role_patterns_ = {
-            key: [re.compile(p, re.I) for p in tax.roles[key].title_patterns]
+            key: re.compile("|".join(f"(?:{p})" for p in pats), re.I) if pats else None
             for key in tax.role_order
+            for pats in [tax.roles[key].title_patterns]
         }
         self.role_vectorizer_ = TfidfVectorizer(sublinear_tf=True, stop_words="english")
         self.role_matrix_ = self.role_vectorizer_.fit_transform(
@@ -336,23 +550,53 @@ class PostingAnalyzer:
 
     def analyze_many(self, postings: Sequence[PostingText]) -> list[Analysis]:
         self._check()
+        postings = list(postings)
+        workers = self._workers(len(postings))
+        if workers > 1:
+            size = max(250, -(-len(postings) // (workers * 4)))
+            chunks = [postings[i : i + size] for i in range(0, len(postings), size)]
+            ctx = _mp_context()
+            with ProcessPoolExecutor(workers, ctx, _init_worker, (self,)) as pool:
+                done = [item for part in pool.map(_work, chunks) for item in part]
+        else:
+            done = self._analyze_alone(postings)
+        if not self.aggregate_employers:
+            return [a for a, _ in done]
+        groups: dict[str, list[int]] = defaultdict(list)
+        for i, p in enumerate(postings):
+            key = norm_company(p.company)
+            if key:
+                groups[key].append(i)
+        out = [a for a, _ in done]
+        for idx in groups.values():
+            if len(idx) > 1:
+                mean = np.mean([done[i][1].raw for i in idx], axis=0)
+                for i in idx:
+                    out[i] = replace(out[i], **self._sector_fields(mean, done[i][1]))
+        return out
+
+    def _workers(self, n: int) -> int:
+        jobs = self.n_jobs
+        if jobs is None or jobs == 1 or n < self.PARALLEL_MIN:
+            return 1
+        cpus = os.cpu_count() or 1
+        return max(1, min(cpus if jobs < 0 else jobs, -(-n // 500)))
+
+    def _analyze_alone(
+        self, postings: Sequence[PostingText]
+    ) -> list[tuple[Analysis, _SectorEvidence]]:
+        """Each posting's analysis from its own evidence only, with that evidence."""
         cleaned = [clean_text(p.description) for p in postings]
-        evidence = [self._sector_evidence(p, c) for p, c in zip(postings, cleaned, strict=True)]
-        raws = [e.raw for e in evidence]
-        if self.aggregate_employers:
-            groups: dict[str, list[int]] = defaultdict(list)
-            for i, p in enumerate(postings):
-                key = norm_company(p.company)
-                if key:
-                    groups[key].append(i)
-            for idx in groups.values():
-                if len(idx) > 1:
-                    mean = np.mean([evidence[i].raw for i in idx], axis=0)
-                    for i in idx:
-                        raws[i] = mean
+        lowered = [lowercase(c) for c in cleaned]
+        pairs = [strip_boilerplate_pair(c, lo) for c, lo in zip(cleaned, lowered, strict=True)]
+        evidence = [
+            self._sector_evidence(p, body_lower, lo)
+            for p, (_, body_lower), lo in zip(postings, pairs, lowered, strict=True)
+        ]
+        self._add_tfidf(evidence, [body for body, _ in pairs])
         return [
-            self._analysis(p, c, raw, ev)
-            for p, c, raw, ev in zip(postings, cleaned, raws, evidence, strict=True)
+            (self._analysis(p, c, lo, ev), ev)
+            for p, c, lo, ev in zip(postings, cleaned, lowered, evidence, strict=True)
         ]
 
     def extract_skills(self, text: str) -> list[str]:
@@ -360,14 +604,9 @@ class PostingAnalyzer:
         return self.skills_.extract(text)
 
     # -- internals --
-    def _analysis(
-        self, p: PostingText, text: str, raw: np.ndarray, ev: _SectorEvidence
-    ) -> Analysis:
+    def _analysis(self, p: PostingText, text: str, lower: str, ev: _SectorEvidence) -> Analysis:
         intern = detect_internship(p, text)
-        probs = _softmax(raw)
-        best = int(np.argmax(raw))
-        sector = SECTORS[best]
-        skills = self.skills_.extract(f"{p.title}\n{text}")
+        found = self.skills_.analyze(text, head=p.title or "", lower=lower)
         title = one_line(p.title or "")
         seniority = (
             None if (intern.is_internship and intern.title_level) else title_seniority(title)
@@ -375,39 +614,78 @@ class PostingAnalyzer:
         return Analysis(
             is_internship=intern.is_internship,
             internship_evidence=intern.evidence,
-            sector=sector,
-            sector_scores={s: round(float(v), 4) for s, v in zip(SECTORS, probs, strict=True)},
-            role=self._role(title, text, skills),
-            skills=skills,
+            role=self._role(title, text, found.skills),
+            skills=found.skills,
             seniority=seniority,
-            years_required=years_required(text),
-            sector_evidence=self._sector_reason(sector, ev),
+            years_required=years_required(lower),
+            required_skills=found.required,
+            preferred_skills=found.preferred,
+            **self._sector_fields(ev.raw, ev),
         )
 
-    def _sector_evidence(self, p: PostingText, text: str) -> _SectorEvidence:
+    def _sector_fields(self, raw: np.ndarray, ev: _SectorEvidence) -> dict:
+        probs = _softmax(raw)
+        sector = SECTORS[int(np.argmax(raw))]
+        return {
+            "sector": sector,
+            "sector_scores": {s: round(float(v), 4) for s, v in zip(SECTORS, probs, strict=True)},
+            "sector_evidence": self._sector_reason(sector, ev),
+        }
+
+    def _sector_evidence(self, p: PostingText, body: str, full: str = "") -> _SectorEvidence:
+        """Raw sector scores before TF-IDF; ``body`` is the lowercased boilerplate-free text,
+        ``full`` the lowercased whole text (read for the equal-opportunity statement)."""
         w = self.sector_weights_
         tax = self.taxonomy_
-        body = strip_boilerplate(text)
         name = one_line(p.company or "")
         raw = np.array([tax.sectors[s].prior for s in SECTORS], dtype=float)
         cues: dict[str, list[str]] = defaultdict(list)
-        for i, s in enumerate(SECTORS):
-            for kind in _CUE_KINDS:
-                rx = self.cue_regex_[(s, kind)]
-                target = name if "name" in kind else body
-                if rx is None or not target:
-                    continue
-                counts, phrases = _cue_hits(rx, target)
-                if "name" in kind:
-                    # One name cue is enough; several ("Bank ... Financial") add nothing new.
-                    raw[i] += w[kind] * tax.sectors[s].name_weight * (1.0 if counts else 0.0)
-                else:
-                    raw[i] += w[kind] * sum(math.log1p(c) for c in counts.values())
-                if kind != "weak_text_cues":
-                    cues[s].extend(phrases)
+        best: dict[tuple[int, str], float] = {}
+        names = [(self._name_core(name), 1.0)] if name else []
+        other_name = _eeo_employer(full) if full else ""
+        if other_name and norm_company(other_name) != norm_company(name):
+            names.append((self._name_core(other_name), w["eeo_name"]))
+        for core, scale in names:
+            of = core.find(" of ")
+            for m, which in self.name_cues_.finditer(core):
+                head = m.end() == of if of > 0 else m.end() == len(core)
+                factor = (w["name_head"] if head else w["name_other"]) * scale
+                for n in which:
+                    i, kind = self.name_cue_meta_[n]
+                    # One name cue per sector and kind ("Bank ... Financial" adds nothing).
+                    if factor > best.get((i, kind), 0.0):
+                        best[(i, kind)] = factor
+                    if len(cues[SECTORS[i]]) < 3 and m.group(0) not in cues[SECTORS[i]]:
+                        cues[SECTORS[i]].append(m.group(0))
+        for (i, kind), factor in best.items():
+            raw[i] += w[kind] * tax.sectors[SECTORS[i]].name_weight * factor
         if body:
-            sims = (self.sector_vectorizer_.transform([body]) @ self.sector_matrix_.T).toarray()[0]
-            raw += w["tfidf"] * (sims - sims.mean())
+            about = _about_spans(body, name)
+            counts: dict[int, float] = defaultdict(float)
+            intermediary = False
+            for m, which in self.text_cues_.finditer(body):
+                inc = 1.0 + w["about"] if about and _inside(about, m.start()) else 1.0
+                for n in which:
+                    i, kind = self.text_cue_meta_[n]
+                    if i < 0:
+                        intermediary = True
+                        continue
+                    counts[n] += inc
+                    if kind == "text_cues":
+                        phrases = cues[SECTORS[i]]
+                        if len(phrases) < 6 and m.group(0) not in phrases:
+                            phrases.append(m.group(0))
+            per_sector = np.zeros(len(SECTORS))
+            for n, c in counts.items():
+                i, kind = self.text_cue_meta_[n]
+                per_sector[i] += w[kind] * math.log1p(c)
+            if intermediary:
+                keep = per_sector[_OTHER]
+                per_sector *= w["intermediary"]
+                per_sector[_OTHER] = keep
+                cues["other"].insert(0, "staffing/recruiting agency")
+            cap = w["text_cap"]
+            raw += cap * (1.0 - np.exp(-per_sector / cap)) if cap > 0 else per_sector
         hint = (p.sector_hint or "").strip().casefold()
         hint = tax.hint_aliases.get(hint, hint)
         if hint in SECTORS:
@@ -417,6 +695,54 @@ class PostingAnalyzer:
             raw[SECTORS.index("nonprofit")] -= w["company_suffix"]
             raw[SECTORS.index("research")] -= w["company_suffix"] / 2
         return _SectorEvidence(raw=raw, cues=dict(cues))
+
+    def _name_core(self, name: str) -> str:
+        """Lowercased employer name without company-form suffixes and parentheses."""
+        core = lowercase(re.sub(r"\([^)]*\)", " ", name))
+        if self.suffix_regex_ is not None:
+            core = self.suffix_regex_.sub(" ", core)
+        return " ".join(core.replace(",", " ").split()).strip(" .-&")
+
+    def _add_tfidf(self, evidence: list[_SectorEvidence], bodies: list[str]) -> None:
+        """Centred TF-IDF similarity to the sector descriptions, for all postings at once.
+
+        Same numbers as ``sector_vectorizer_.transform`` (sublinear tf, idf, l2 norm over the
+        vocabulary's terms), computed directly: only the few hundred terms of the sector
+        descriptions matter, so the rest of a posting's words are dropped at once.
+        """
+        vocab = self.sector_vectorizer_.vocabulary_
+        idf = self.sector_idf_
+        rows: list[int] = []
+        cols: list[int] = []
+        vals: list[float] = []
+        todo: list[int] = []
+        for i, body in enumerate(bodies):
+            if not body:
+                continue
+            if not body.isascii():
+                body = strip_accents_unicode(body)
+            counts: dict[int, int] = {}
+            for token in _TFIDF_TOKEN.findall(body.lower()):
+                j = vocab.get(token)
+                if j is not None:
+                    counts[j] = counts.get(j, 0) + 1
+            todo.append(i)
+            if not counts:
+                continue
+            weights = [(1.0 + math.log(c)) * idf[j] for j, c in counts.items()]
+            norm = math.sqrt(sum(x * x for x in weights))
+            row = len(todo) - 1
+            rows.extend([row] * len(weights))
+            cols.extend(counts)
+            vals.extend(x / norm for x in weights)
+        if not todo:
+            return
+        matrix = csr_matrix((vals, (rows, cols)), shape=(len(todo), len(vocab)))
+        sims = (matrix @ self.sector_matrix_.T).toarray()
+        sims -= sims.mean(axis=1, keepdims=True)
+        sims *= self.sector_weights_["tfidf"]
+        for row, i in enumerate(todo):
+            evidence[i].raw += sims[row]
 
     @staticmethod
     def _sector_reason(sector: str, ev: _SectorEvidence) -> str:
@@ -430,8 +756,8 @@ class PostingAnalyzer:
         tax = self.taxonomy_
         ml_skills = sum(1 for s in skills if tax.skill_group(s) in _ML_GROUPS)
         for key in tax.role_order:
-            pats = self.role_patterns_[key]
-            if not pats or not any(rx.search(title) for rx in pats):
+            rx = self.role_patterns_[key]
+            if rx is None or not rx.search(title):
                 continue
             if key == "software":
                 if _NON_SOFTWARE_ENGINEERING.search(title) and not re.search(

@@ -2,13 +2,15 @@
 
 Loaders read the shared development files (never shipped with the product):
 - JSONL postings with a ``sector`` label (``title, company, location, description, sector``);
-- SimplifyJobs ``listings.json`` files (a JSON list of objects with a ``title``).
+- SimplifyJobs ``listings.json`` files (a JSON list of objects with a ``title``);
+- skill tables (TOML ``[[case]]`` sentences with their expected skills).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from typing import Any
 from sklearn.metrics import precision_recall_fscore_support
 
 from .classify import PostingAnalyzer
+from .features import SkillExtractor
 from .models import PostingText
 from .taxonomy import SECTORS
 
@@ -112,3 +115,59 @@ def evaluate_internship_titles(
         t for t, y, p in zip(titles, y_true, ours, strict=True) if y and not p
     ]
     return res
+
+
+def load_skill_table(path: str | Path) -> list[dict[str, Any]]:
+    """Cases of a skill table (TOML ``[[case]]`` with ``text``, ``skills`` and optionally
+    ``required`` / ``preferred``; see tests/data/skill_sentences.toml)."""
+    with Path(path).open("rb") as fh:
+        data = tomllib.load(fh)
+    cases = data.get("case", [])
+    for c in cases:
+        c.setdefault("required", [])
+        c.setdefault("preferred", [])
+    return cases
+
+
+def evaluate_skill_table(cases: Sequence[dict[str, Any]], extractor: SkillExtractor) -> dict:
+    """Micro precision/recall of skill extraction over a skill table, and of the
+    required/preferred split ((skill, kind) pairs; a case without ``required``/``preferred``
+    expects none), with the per-sentence misses."""
+    tp = fp = fn = 0
+    split_tp = split_fp = split_fn = 0
+    misses: list[dict[str, Any]] = []
+    for case in cases:
+        found = extractor.analyze(case["text"])
+        got, want = set(found.skills), set(case["skills"])
+        tp += len(got & want)
+        fp += len(got - want)
+        fn += len(want - got)
+        got_split = {(s, "required") for s in found.required} | {
+            (s, "preferred") for s in found.preferred
+        }
+        want_split = {(s, "required") for s in case["required"]} | {
+            (s, "preferred") for s in case["preferred"]
+        }
+        split_tp += len(got_split & want_split)
+        split_fp += len(got_split - want_split)
+        split_fn += len(want_split - got_split)
+        if got != want or got_split != want_split:
+            misses.append({
+                "text": case["text"],
+                "extra": sorted(got - want),
+                "missing": sorted(want - got),
+                "split_extra": sorted(got_split - want_split),
+                "split_missing": sorted(want_split - got_split),
+            })  # fmt: skip
+
+    def ratio(a: int, b: int) -> float:
+        return a / b if b else 1.0
+
+    return {
+        "n": len(cases),
+        "precision": ratio(tp, tp + fp),
+        "recall": ratio(tp, tp + fn),
+        "split_precision": ratio(split_tp, split_tp + split_fp),
+        "split_recall": ratio(split_tp, split_tp + split_fn),
+        "misses": misses,
+    }

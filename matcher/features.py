@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .taxonomy import Skill, Taxonomy, alias_key
+from .text import alternation, lowercase
 
 # Aliases may be written with a space, a hyphen, an underscore or nothing between their words
 # ("scikit-learn", "scikit learn", "Power BI", "PowerBI").
@@ -56,58 +58,111 @@ class _ContextRule:
     not_preceded: re.Pattern[str] | None
 
 
+@dataclass(frozen=True)
+class SkillMentions:
+    """Skills found in a text: canonical names in order of first appearance, and where the text
+    says they are required or merely preferred (subsets of ``skills``, same order)."""
+
+    skills: list[str]
+    required: list[str]
+    preferred: list[str]
+
+
 class SkillExtractor:
-    """Finds taxonomy skills in text, honouring the ambiguity rules of ambiguous names."""
+    """Finds taxonomy skills in text, honouring the ambiguity rules of ambiguous names.
+
+    ONE compiled regex whatever the number of skills: a character trie of every alias, matched
+    on the lowercased text (much faster than re.I; offsets are the original text's). A hit on a
+    case-sensitive alias (ambiguous names like "Go", "R", "Spark", and exact ones like "dbt")
+    then needs that exact spelling in the original text, and ambiguous ones a context word
+    nearby: only those hits, a few per text, run further checks.
+    """
 
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.taxonomy = taxonomy
         plain: dict[str, list[str]] = {}
-        exact: dict[str, list[str]] = {}
+        cased: dict[str, list[tuple[str, tuple[str, ...] | None]]] = {}
         ambiguous: dict[str, list[Skill]] = {}
         for s in taxonomy.skills:
-            target = exact if s.case_sensitive_synonyms else plain
             for alias in s.plain_aliases:
-                key = alias if s.case_sensitive_synonyms else alias_key(alias)
-                _add(target.setdefault(key, []), s.name)
+                if s.case_sensitive_synonyms:
+                    _add_cased(cased, alias, (s.name,))
+                else:
+                    _add(plain.setdefault(alias_key(alias), []), s.name)
             for alias in s.context_aliases:
                 _add(ambiguous.setdefault(alias, []), s)
-        self._plain_keys = plain
-        self._exact_keys = exact
-        self._plain_re = re.compile(
-            _LEFT + "(?:" + trie_regex(_plain_aliases(taxonomy), True) + ")" + _RIGHT, re.I
-        )
-        self._exact_re = (
-            re.compile(_LEFT + "(?:" + trie_regex(list(exact), False) + ")" + _RIGHT)
-            if exact
-            else None
-        )
-        self._ambiguous_re = re.compile(
-            _LEFT + "(?:" + trie_regex(list(ambiguous), False) + ")" + _RIGHT
-        )
         self._rules: dict[str, _ContextRule] = {}
         for alias, skills in ambiguous.items():
             self._rules[alias] = _rule_for(taxonomy, skills)
+            _add_cased(cased, alias, None)  # None: the skills come from the context rule
+        self._plain_keys = plain
+        # By lowercased spelling: the exact spellings that count, and their skills.
+        self._cased = cased
+        aliases = _plain_aliases(taxonomy) + [a for a in cased]
+        self._regex = re.compile(_LEFT + "(?:" + trie_regex(aliases, True) + ")" + _RIGHT)
         self._window = taxonomy.context_window
+
+    def mentions(self, text: str, lower: str | None = None) -> list[tuple[int, int, str]]:
+        """Every accepted skill mention as (start, end, canonical name), in text order.
+
+        ``lower`` is ``lowercase(text)`` when the caller has it already.
+        """
+        out: list[tuple[int, int, str]] = []
+        if not text:
+            return out
+        lower = lowercase(text) if lower is None else lower
+        plain = self._plain_keys
+        cased = self._cased
+        for m in self._regex.finditer(lower):
+            said = m.group(0)
+            start, stop = m.span()
+            names = plain.get(alias_key(said))
+            if names:
+                out.extend((start, stop, name) for name in names)
+            options = cased.get(said)
+            if not options:
+                continue
+            original = text[start : m.end()]
+            for spelling, skills in options:
+                if original != spelling:
+                    continue
+                if skills is None:
+                    rule = self._rules[spelling]
+                    if not self._accept(text, start, m.end(), rule):
+                        continue
+                    skills = rule.skills
+                out.extend((start, stop, n) for n in skills if not names or n not in names)
+        return out
 
     def extract(self, text: str) -> list[str]:
         """Canonical skill names found in ``text``, in order of first appearance."""
-        found: dict[str, int] = {}
-        if not text:
-            return []
-        for m in self._plain_re.finditer(text):
-            for name in self._plain_keys.get(alias_key(m.group(0)), ()):
-                found.setdefault(name, m.start())
-        if self._exact_re is not None:
-            for m in self._exact_re.finditer(text):
-                for name in self._exact_keys.get(m.group(0), ()):
-                    found.setdefault(name, m.start())
-        for m in self._ambiguous_re.finditer(text):
-            rule = self._rules.get(m.group(0))
-            if rule is None or not self._accept(text, m.start(), m.end(), rule):
-                continue
-            for name in rule.skills:
-                found.setdefault(name, m.start())
-        return [name for name, _ in sorted(found.items(), key=lambda kv: (kv[1], kv[0]))]
+        return list(dict.fromkeys(name for _, _, name in self.mentions(text)))
+
+    def analyze(self, text: str, head: str = "", lower: str | None = None) -> SkillMentions:
+        """Skills of ``head`` (a title) and ``text``, and the required/preferred split ``text``
+        draws (see :class:`RequirementMap`); ``head`` is never read as a heading or marker."""
+        lower = lowercase(text) if lower is None else lower
+        body = self.mentions(text, lower)
+        found = self.mentions(head) + body if head else body
+        skills = list(dict.fromkeys(name for _, _, name in found))
+        if not body:
+            return SkillMentions(skills, [], [])
+        labels = RequirementMap(lower)
+        if not labels.draws_a_line:
+            return SkillMentions(skills, [], [])
+        required: dict[str, None] = {}
+        preferred: dict[str, None] = {}
+        for pos, stop, name in body:
+            label = labels.at(pos, stop)
+            if label == "required":
+                required[name] = None
+            elif label == "preferred":
+                preferred[name] = None
+        return SkillMentions(
+            skills,
+            [s for s in skills if s in required],
+            [s for s in skills if s in preferred and s not in required],
+        )
 
     def _accept(self, text: str, start: int, end: int, rule: _ContextRule) -> bool:
         after = text[end : end + 20]
@@ -127,6 +182,20 @@ class SkillExtractor:
 def _add(names: list[str], name: str) -> None:
     if name not in names:
         names.append(name)
+
+
+def _add_cased(
+    table: dict[str, list[tuple[str, tuple[str, ...] | None]]],
+    alias: str,
+    skills: tuple[str, ...] | None,
+) -> None:
+    options = table.setdefault(lowercase(alias), [])
+    for i, (spelling, known) in enumerate(options):
+        if spelling == alias:
+            if known is not None and skills is not None:
+                options[i] = (spelling, tuple(dict.fromkeys(known + skills)))
+            return
+    options.append((alias, skills))
 
 
 def _plain_aliases(taxonomy: Taxonomy) -> list[str]:
@@ -151,6 +220,197 @@ def _rule_for(taxonomy: Taxonomy, skills: list[Skill]) -> _ContextRule:
         if preceded
         else None,
     )
+
+
+# --- required vs preferred ----------------------------------------------------------------------
+#
+# Postings draw the line in two ways, both handled:
+#   headings   a short line "Requirements", "Minimum qualifications:", "What you'll bring",
+#              "Preferred qualifications", "Nice to have", "Bonus points" opens a section that
+#              lasts until the next heading ("Responsibilities", "Benefits"... close it);
+#   inline     within one sentence, "X is a plus", "preferably Y", "Z (required)", "must know W".
+# An inline marker beats the section. When a sentence has both kinds, a skill takes the marker
+# in the parenthesis right after it ("Docker (required) and Kubernetes (nice to have)"), else
+# the marker of its own comma-separated clause, after it ("..., Spark and Scala preferred")
+# or before it ("..., preferably Scala"), else the nearest one. "No Java needed" and "as
+# needed" mark nothing.
+
+_PREFERRED_WORDS = (
+    r"preferred|preferably|preference|(?:a|big|huge|added|nice|strong|definite) plus"
+    r"|pluses|plus points?|an? (?:added |big |strong |distinct )?advantage|advantageous"
+    r"|bonus(?: points?)?|nice[- ]to[- ]haves?|good[- ]to[- ]haves?|desired|desirable|ideally"
+    r"|(?:is|are|would be|will be) (?:helpful|beneficial|great|nice|valuable)|beneficial"
+    r"|not (?:required|necessary|mandatory|a requirement)|optional|extra credit|even better"
+    r"|would be a plus|stand out"
+)
+# ("requirements" is a heading word, not an inline marker: "turn business requirements into
+# SQL" asks for nothing.)
+_REQUIRED_WORDS = (
+    r"required|requires?|must|mandatory|essential|minimum|at least|needed"
+    r"|necessary|a must|must[- ]haves?|need to (?:have|know)|you will need|you need"
+)
+# "No Java needed", "as needed": neither required nor preferred.
+_NOT_NEEDED_WORDS = (
+    r"no [\w#+.]+(?: [\w#+.]+)? (?:needed|required|necessary)|not needed|as needed"
+    r"|as necessary|as required|if needed|when needed"
+)
+# Matched on lowercased text. "not required" is a preference: at one position the longest
+# phrase wins, and which kind it is is read from the phrase.
+_MARKER = re.compile(
+    r"(?<!\w)" + alternation([_NOT_NEEDED_WORDS, _PREFERRED_WORDS, _REQUIRED_WORDS]) + r"(?!\w)"
+)
+_PREFERRED_PHRASE = re.compile(_PREFERRED_WORDS)
+_NOT_NEEDED_PHRASE = re.compile(_NOT_NEEDED_WORDS)
+# Headings (matched on a short line, bullets and numbering stripped).
+_HEADING_PREFERRED = (
+    r"(?:preferred|desired|desirable|bonus|nice[- ]to[- ]haves?|good[- ]to[- ]haves?|pluses"
+    r"|plus|extra credit|additional|optional|even better|(?:it'?s|would be) (?:a plus|great|nice)"
+    r"|(?:what )?(?:would|will) make you stand out|stand out|ideally|preferences)"
+)
+_HEADING_REQUIRED = (
+    r"(?:(?:minimum|basic|required|essential|key|core|must[- ]have|technical|your|job|the)\s+)?"
+    r"(?:requirements?|required|qualifications?|must[- ]haves?|skills|experience|competenc\w+"
+    r"|profile|what you(?:'ll| will)? (?:need|bring|have)|what we(?:'re| are) looking for"
+    r"|who you are|you (?:have|bring|are)|about you|what it takes|must|essential"
+    r"|what you need to succeed|what we need)"
+)
+_HEADING_NEUTRAL = (
+    r"(?:responsibilit\w*|duties|what you(?:'ll| will) (?:do|work on|be doing)|the role"
+    r"|role|about\b.*|who we are|benefits|perks|what we offer|compensation|salary|pay|why\b.*"
+    r"|our\b.*|location|how to apply|overview|summary|description|the team|team|mission"
+    r"|equal.*|day[- ]to[- ]day|in this role|the opportunity|job details|tasks|projects"
+    r"|job description|position summary)"
+)
+# A heading is a short line (or the part of a line before ":") that is only a heading phrase,
+# possibly followed by a few heading words ("Preferred Qualifications", "Skills & Experience").
+_HEADING_TAIL = (
+    r"(?:\s*(?:&|and|/|,)?\s*(?:skills|qualifications?|requirements?|experience|knowledge"
+    r"|abilities|education|points?|to have|haves?|but not required|if you have))*"
+)
+_HEADING = re.compile(
+    rf"(?:(?P<preferred>{_HEADING_PREFERRED})|(?P<required>{_HEADING_REQUIRED})"
+    rf"|(?P<neutral>{_HEADING_NEUTRAL})){_HEADING_TAIL}\s*[.!]?",
+    re.I,
+)
+_BULLET = re.compile(r"^[\s\-*\u2022\u25cf\u25aa\u2023\u2043>#\d.)]*")
+_SENTENCE_END = re.compile(r"[.!?;](?=\s)|\n")
+
+
+def _heading_kind(line: str) -> tuple[str | None, int]:
+    """("required" | "preferred" | "neutral", end of the heading in ``line``) or (None, 0)."""
+    lead = _BULLET.match(line)
+    start = lead.end() if lead else 0
+    colon = line.find(":", start, start + 61)
+    if colon > start:
+        name, end = line[start:colon], colon + 1
+    elif start == 0 or not line[:start].strip(" -*>#"):
+        # No colon: the whole line must be the heading (bullets other than "#" rule it out).
+        name, end = line[start:], len(line)
+    else:
+        return None, 0
+    name = name.strip(" *#_")
+    if not name or name.count(" ") > 7:
+        return None, 0
+    m = _HEADING.fullmatch(name)
+    if m is None:
+        return None, 0
+    return m.lastgroup, end
+
+
+def _maybe_heading(line: str) -> bool:
+    return len(line) <= 60 or line.find(":", 0, 64) >= 0
+
+
+class RequirementMap:
+    """Which parts of a text are requirements, preferences or neither (see the notes above).
+
+    ``text`` should be lowercased (see :func:`text.lowercase`); offsets are ``text``'s.
+    """
+
+    def __init__(self, text: str) -> None:
+        # Section state by line: sorted line starts and the state each line begins in.
+        self._starts: list[int] = []
+        self._states: list[str | None] = []
+        state: str | None = None
+        pos = 0
+        for line in text.split("\n"):
+            kind, end = _heading_kind(line) if _maybe_heading(line) else (None, 0)
+            if kind is not None:
+                state = None if kind == "neutral" else kind
+                # The heading itself ("Requirements:") is not a requirement; its rest is.
+                self._starts.append(pos)
+                self._states.append(None)
+                self._starts.append(pos + end)
+            else:
+                self._starts.append(pos)
+            self._states.append(state)
+            pos += len(line) + 1
+        # Sentence ends, and inline markers in text order.
+        self._ends = [m.start() for m in _SENTENCE_END.finditer(text)]
+        marks: list[tuple[int, int, str]] = []
+        for m in _MARKER.finditer(text):
+            said = m.group(0)
+            if _NOT_NEEDED_PHRASE.fullmatch(said):
+                kind = "none"
+            elif _PREFERRED_PHRASE.fullmatch(said):
+                kind = "preferred"
+            else:
+                kind = "required"
+            marks.append((m.start(), m.end(), kind))
+        self._marks = marks
+        self._mark_starts = [a for a, _, _ in marks]
+        self.draws_a_line = bool(marks) or any(st is not None for st in self._states)
+        self._text = text
+
+    def at(self, pos: int, end: int | None = None) -> str | None:
+        """ "required", "preferred" or None for the mention at ``pos`` (ending at ``end``)."""
+        inline = self._inline(pos, pos + 1 if end is None else end)
+        if inline is not None:
+            return None if inline == "none" else inline
+        i = bisect_right(self._starts, pos) - 1
+        return self._states[i] if i >= 0 else None
+
+    def _inline(self, pos: int, end: int) -> str | None:
+        if not self._marks:
+            return None
+        k = bisect_right(self._ends, pos)
+        s_start = self._ends[k - 1] + 1 if k > 0 else 0
+        s_end = self._ends[k] if k < len(self._ends) else len(self._text)
+        lo = bisect_right(self._mark_starts, s_start - 1)
+        hi = bisect_right(self._mark_starts, s_end - 1)
+        inside = self._marks[lo:hi]
+        if not inside:
+            return None
+        kinds = {kind for _, _, kind in inside}
+        if len(kinds) == 1:
+            return inside[0][2]
+        text = self._text
+        # 1. A parenthesis right after the mention: "Docker (required)".
+        j = end
+        while j < s_end and text[j] == " ":
+            j += 1
+        if j < s_end and text[j] == "(":
+            close = text.find(")", j, s_end)
+            for a, _, kind in inside:
+                if j < a < (close if close > 0 else s_end):
+                    return kind
+        # 2. The mention's own clause (between commas): "..., Spark and Scala preferred".
+        c_start = text.rfind(",", s_start, pos) + 1 or s_start
+        c_end = text.find(",", end, s_end)
+        c_end = s_end if c_end < 0 else c_end
+        after = [m for m in inside if end <= m[0] < c_end]
+        if after:
+            return after[0][2]
+        before = [m for m in inside if c_start <= m[0] and m[1] <= pos]
+        if before:
+            return before[-1][2]
+
+        # 3. The nearest marker of the sentence.
+        def distance(mark: tuple[int, int, str]) -> int:
+            a, b, _ = mark
+            return a - pos if a >= pos else max(0, pos - b)
+
+        return min(inside, key=distance)[2]
 
 
 # --- seniority and experience -------------------------------------------------------------------
@@ -195,17 +455,17 @@ _NUMBER_WORDS = {
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
 }  # fmt: skip
 _NUM = r"(\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")"
+# (Written for lowercased text, hence no re.I; "at least", "minimum of" before the number
+# change nothing and are not matched.)
 _YEARS = re.compile(
-    r"(?:minimum of |at least |min\.? |over |more than )?"
-    + _NUM
+    _NUM
     + r"\s*(?:\+|plus)?\s*(?:\(\d{1,2}\)\s*)?(?:(?:-|to|–)\s*"
     + _NUM
     + r"\s*\+?\s*)?(?:years?|yrs?)\b'?\s*(?:of\s+)?(?:[\w/+#,.&()-]+\s+){0,6}?"
-    r"(?:experience|exp\b|work history|industry)",
-    re.I,
+    r"(?:experience|exp\b|work history|industry)"
 )
 _YEARS_AFTER = re.compile(
-    r"experience[^.\n]{0,30}?\b" + _NUM + r"\s*\+?\s*(?:-\s*\d{1,2}\s*)?(?:years?|yrs?)\b", re.I
+    r"experience[^.\n]{0,30}?\b" + _NUM + r"\s*\+?\s*(?:-\s*\d{1,2}\s*)?(?:years?|yrs?)\b"
 )
 
 
@@ -220,16 +480,33 @@ def years_required(text: str) -> int | None:
     """Largest "N (+) years of experience" minimum stated in ``text``; None when absent.
 
     The largest, because postings list several ("2+ years of SQL, 5+ years in industry") and
-    the binding requirement is the largest one.
+    the binding requirement is the largest one. Only windows around "year"/"yr" are read (the
+    patterns start with optional words, which would otherwise be tried at every position).
     """
     best: int | None = None
-    for rx in (_YEARS, _YEARS_AFTER):
-        for m in rx.finditer(text):
-            n = _num(m.group(1))
-            if n is None or n > 25:  # "100 years of experience as a company" is not a requirement
-                continue
-            best = n if best is None else max(best, n)
+    done = -1
+    text = lowercase(text)
+    for hit in _YEAR_WORD.finditer(text):
+        if hit.start() < done:
+            continue
+        start = max(0, hit.start() - 60)
+        while start > 0 and text[start - 1].isalnum():
+            start -= 1
+        end = min(len(text), hit.end() + 140)
+        while end < len(text) and text[end].isalnum():
+            end += 1
+        window = text[start:end]
+        done = end - 140
+        for rx in (_YEARS, _YEARS_AFTER):
+            for m in rx.finditer(window):
+                n = _num(m.group(1))
+                if n is None or n > 25:  # "100 years of experience as a company" is no requirement
+                    continue
+                best = n if best is None else max(best, n)
     return best
+
+
+_YEAR_WORD = re.compile(r"(?:years?|yrs?)\b")
 
 
 _REMOTE = re.compile(

@@ -1,30 +1,53 @@
 """Ranking postings for a student profile.
 
-score = weighted mean of parts in [0, 1] (text, skills, role, sector, location, recency)
-        x product of (1 - penalty) for: not an internship, senior title, years of experience;
+score = weighted mean of parts in [0, 1] (text, skills, role, sector, location, recency, term)
+        x product of (1 - penalty) for: not an internship, senior title, years of experience,
+          a term the student does not want;
         0 when the application deadline has passed.
 
-Default weights (override any of them with ``ProfileMatcher(weights={...})``):
+Default weights (``DEFAULT_WEIGHTS``; override any of them with ``ProfileMatcher(weights={...})``
+or the config's ``[scoring.weights]``):
 
     text 0.30       TF-IDF cosine c of the profile (interests + resume + skills) and the
                     posting, as 1 - exp(-c / ``text_scale``) (text_scale 0.03: a long posting
                     and a short profile rarely share more than a few percent of their weight)
-    skills 0.30     0.6 x share of the posting's technical skills you have
-                    + 0.4 x how many of your skills it uses (saturating at 6)
+    skills 0.30     0.6 x coverage of the posting's technical skills
+                    + 0.4 x how many of your skills it uses (saturating at 6).
+                    Coverage: when the posting marks required vs preferred skills,
+                    (1 - s) x share of REQUIRED skills you have + s x share of preferred ones,
+                    s = ``skills_preferred_share`` 0.3 (so a missing required skill costs more
+                    than a missing preferred one; when only one kind is listed, its share alone);
+                    unmarked skills count as preferred when some are marked required, as
+                    required when only preferred ones are marked. When the posting marks
+                    nothing: the share of all its technical skills you have (as in v1).
     role 0.15       1 for the profile's roles (default: the guide's AI/ML internship categories),
                     0.4 for other software/data roles, 0 otherwise
     sector 0.10     1 for a preferred sector, else the classifier's probability of one
     location 0.10   1 in a preferred location, 0.9 remote when remote is fine, 0 elsewhere
     recency 0.05    0.5 ** (age in days / ``recency_half_life_days``)
-    recency_half_life_days 21, text_scale 0.03
+    term 0.05       only for profiles with ``terms`` (e.g. ["Summer 2027"]); left out of the
+                    mean otherwise, so such profiles score exactly as before. 1 when the
+                    posting's term matches (season and year), 0.75 when it matches as far as the
+                    posting says ("Summer Internship", no year), 0.5 when the posting names no
+                    term, 0 when every term it names is a different one (plus penalty_term).
+                    The posting's terms: its ``terms`` field, else a season (and year) in the
+                    title, else one next to "intern/internship/co-op/program" in the text.
+    recency_half_life_days 21, text_scale 0.03, skills_preferred_share 0.3
 
-Part weights are normalised by their sum. Penalties (every profile is a student's):
+Part weights are normalised by the sum of the weights of the parts in use. Penalties (every
+profile is a student's):
     penalty_not_internship 0.5   the posting is not an internship/co-op/apprenticeship
     penalty_seniority 0.7        the title says senior/staff/principal/lead/manager/director...
     penalty_experience 0.6       "N+ years of experience" with N >= 3 (x0.4 when N = 2; halved
                                  for internships, whose "2 years of Python" counts coursework)
+    penalty_term 0.1             the posting is only for terms the profile does not list
 ``parts`` holds each part in [0, 1] and each applied penalty as a negative number; the final
 score is the weighted mean times the product of (1 - penalty), or 0 when the deadline passed.
+
+Deadlines: a posting whose deadline passed scores 0 (``parts["penalty_deadline"] = -1``).
+One closing within ``deadline_soon_days`` (7) gets the first reason "Apply by 2027-01-15
+(3 days left)" and no score change: urgency says when to apply, not how well a posting fits, so
+it does not move postings up or down the ranking.
 
 Neutral values (0.5) stand in for parts the inputs don't inform (no sector preference, no
 posting date...), so missing data neither helps nor hurts much. ``weights`` is read at every
@@ -35,8 +58,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 import numpy as np
 from sklearn.exceptions import NotFittedError
@@ -54,13 +78,19 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "sector": 0.10,
     "location": 0.10,
     "recency": 0.05,
+    "term": 0.05,
     "penalty_not_internship": 0.5,
     "penalty_seniority": 0.7,
     "penalty_experience": 0.6,
+    "penalty_term": 0.1,
     "recency_half_life_days": 21.0,
     "text_scale": 0.03,
+    "skills_preferred_share": 0.3,
+    "deadline_soon_days": 7.0,
 }
-_PART_KEYS = ("text", "skills", "role", "sector", "location", "recency")
+_PART_KEYS = ("text", "skills", "role", "sector", "location", "recency")  # + "term" (see above)
+# Skill coverage at which a posting counts as within reach (skill-gap reports, matcher/gaps.py).
+COVERAGE_THRESHOLD = 0.5
 _NEUTRAL = 0.5
 _ADJACENT_ROLES = frozenset(
     {"ml_engineering", "data_science", "software_ai", "research", "automation",
@@ -168,6 +198,202 @@ def _list_text(names: Sequence[str], limit: int = 5) -> str:
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
+# -- skills: required vs preferred ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SkillAsk:
+    """The technical skills a posting asks for, as the scorer weighs them.
+
+    ``marked`` is False when the posting draws no required/preferred line: then every asked
+    skill is in ``required`` and ``preferred`` is empty. Workplace skills (communication,
+    teamwork...) are left out: profiles rarely list them.
+    """
+
+    required: tuple[str, ...]
+    preferred: tuple[str, ...]
+    marked: bool
+
+    @property
+    def asked(self) -> tuple[str, ...]:
+        return self.required + self.preferred
+
+
+def skill_ask(analysis: Analysis, tax: Taxonomy) -> SkillAsk:
+    """Split a posting's technical skills into required and preferred (see the module doc)."""
+
+    def technical(names: Sequence[str]) -> list[str]:
+        out: list[str] = []
+        for name in names:
+            if name and name not in out and tax.skill_group(name) != "workplace":
+                out.append(name)
+        return out
+
+    required = technical(analysis.required_skills)
+    preferred = [s for s in technical(analysis.preferred_skills) if s not in required]
+    if not required and not preferred:
+        return SkillAsk(tuple(technical(analysis.skills)), (), False)
+    rest = [s for s in technical(analysis.skills) if s not in required and s not in preferred]
+    if required:
+        preferred += rest  # a requirements list was found: the other skills are extras
+    else:
+        required = rest  # only nice-to-haves were marked: the others are the requirements
+    return SkillAsk(tuple(required), tuple(preferred), True)
+
+
+def skill_coverage(ask: SkillAsk, have: Collection[str], preferred_share: float) -> float | None:
+    """Weighted share of the asked skills in ``have``; None when the posting asks for none."""
+    if not ask.required and not ask.preferred:
+        return None
+    share = min(1.0, max(0.0, preferred_share))
+    req = sum(s in have for s in ask.required) / len(ask.required) if ask.required else None
+    pref = sum(s in have for s in ask.preferred) / len(ask.preferred) if ask.preferred else None
+    if req is None:
+        return pref
+    if pref is None:
+        return req
+    return (1.0 - share) * req + share * pref
+
+
+def profile_skills(profile: ProfileSpec, tax: Taxonomy) -> tuple[list[str], list[str]]:
+    """A profile's skills as (canonical taxonomy names, other free-text skills), deduplicated."""
+    canon: list[str] = []
+    free: list[str] = []
+    for raw in profile.skills:
+        raw = (raw or "").strip()
+        if not raw:
+            continue
+        name = tax.canonical_skill(raw)
+        if name is not None:
+            if name not in canon:
+                canon.append(name)
+        elif raw.casefold() not in {f.casefold() for f in free}:
+            free.append(raw)
+    return canon, free
+
+
+# -- internship terms ----------------------------------------------------------------------------
+
+Term = tuple[str | None, int | None]  # (season, year); either may be unknown
+_SEASONS = {"spring": "Spring", "summer": "Summer", "fall": "Fall", "autumn": "Fall",
+            "winter": "Winter"}  # fmt: skip
+# "Spring Boot" and friends are frameworks, not seasons.
+_SEASON = (
+    r"(?:spring(?![\s-]*(?:boot|framework|cloud|mvc|batch|security|data|webflux))"
+    r"|summer|fall|autumn|winter)"
+)
+_TERM_TOKEN = re.compile(rf"\b(?P<season>{_SEASON})\b|(?<![\w'])(?P<year>20\d\d)\b|"
+                         r"(?<![\w])'(?P<short>\d\d)\b", re.I)  # fmt: skip
+_YEAR = r"(?:20\d\d|'\d\d)"
+# In the description a season counts only next to an internship word ("Summer 2027
+# internship", "2027 summer interns", "internship for summer 2027"), never in "graduating in
+# Spring 2028". Each season word found is checked in a small window around it (a regex scan of
+# the whole text for these alternatives is many times slower).
+_SEASON_NAMES = ("spring", "summer", "fall", "autumn", "winter")
+_SEASON_LIST = rf"{_SEASON}(?:\s*(?:/|&|and|or)\s*{_SEASON})*"
+_SEASON_SPAN = re.compile(rf"\b{_SEASON_LIST}\b(?:\s+(?:of\s+)?{_YEAR}\b)?")
+_INTERNISH = r"(?:intern(?:ship)?s?|co-?ops?|program(?:me)?|cohort|placements?|students?)\b"
+_AFTER_SPAN = re.compile(rf"\s*[-–]?\s*{_INTERNISH}")
+_YEAR_BEFORE = re.compile(rf"(?<!\w)(?P<year>{_YEAR})\s+$")
+_INTERN_BEFORE = re.compile(r"\b(?:intern(?:ship)?s?|co-?ops?)\b(?P<gap>[^.\n]{0,30})$")
+
+
+def parse_terms(text: str) -> list[Term]:
+    """Terms named in a short text: "Summer 2027" -> [("Summer", 2027)]; "Summer/Fall 2027" ->
+    both seasons in 2027; "Fall 2026 - Spring 2027" -> each season with the year after it;
+    "2027" -> [(None, 2027)]. A season takes the first year after it, else the last before it.
+    """
+    seasons: list[tuple[int, str]] = []
+    years: list[tuple[int, int]] = []
+    for m in _TERM_TOKEN.finditer(text or ""):
+        if m.group("season"):
+            seasons.append((m.start(), _SEASONS[m.group("season").lower()]))
+        else:
+            y = int(m.group("year")) if m.group("year") else 2000 + int(m.group("short"))
+            years.append((m.start(), y))
+    out: list[Term] = []
+    if not seasons:
+        out = [(None, y) for _, y in years]
+    for pos, season in seasons:
+        after = [y for p, y in years if p > pos]
+        before = [y for p, y in years if p < pos]
+        year = after[0] if after else (before[-1] if before else None)
+        out.append((season, year))
+    return list(dict.fromkeys(out))
+
+
+def posting_terms(p: PostingText, text: str | None = None) -> list[Term]:
+    """The terms a posting is for: its ``terms`` field, else its title, else its text
+    (``text``: the already cleaned posting text, when the caller has it)."""
+    found = [t for raw in p.terms for t in parse_terms(raw or "")]
+    if not found:
+        found = [t for t in parse_terms(p.title or "") if t[0] is not None]
+    if not found:
+        text = clean_text(p.description or "") if text is None else text
+        found = _text_terms(text.lower())
+    return list(dict.fromkeys(found))
+
+
+def _text_terms(low: str) -> list[Term]:
+    """Terms named next to an internship word in a lower-cased text."""
+    starts: list[int] = []
+    for name in _SEASON_NAMES:  # str.find is far faster than a regex scan of the whole text
+        at = low.find(name)
+        while at != -1:
+            starts.append(at)
+            at = low.find(name, at + len(name))
+    found: list[Term] = []
+    for start in sorted(starts):
+        span = _SEASON_SPAN.match(low, start)  # None inside a word or for "spring boot"
+        if span is None:
+            continue
+        before = low[max(0, start - 40) : start]
+        year_first = _YEAR_BEFORE.search(before)
+        intern_first = _INTERN_BEFORE.search(before)
+        if _AFTER_SPAN.match(low, span.end()):
+            text = (year_first.group("year") + " " if year_first else "") + span.group(0)
+        elif intern_first and "graduat" not in intern_first.group("gap"):
+            text = span.group(0)
+        else:
+            continue
+        found += [t for t in parse_terms(text) if t[0] is not None]
+    return found
+
+
+def term_label(term: Term) -> str:
+    return " ".join(str(x) for x in term if x is not None)
+
+
+def _term_fit(wanted: Term, offered: Term) -> int:
+    """2: the posting states the wanted term; 1: compatible as far as it says; 0: different."""
+    (ws, wy), (ps, py) = wanted, offered
+    if (ws and ps and ws != ps) or (wy and py and wy != py):
+        return 0
+    return 2 if (ws is None or ps is not None) and (wy is None or py is not None) else 1
+
+
+def _deadline_text(deadline: date, days: int) -> str:
+    left = "closes today" if days == 0 else f"{days} day{'s' if days != 1 else ''} left"
+    return f"Apply by {deadline.isoformat()} ({left})"
+
+
+def _skills_reason(ask: SkillAsk, have: Collection[str], missing_req: Sequence[str]) -> str:
+    if not ask.marked:
+        matched = [s for s in ask.required if s in have]
+        msg = f"Matches {len(matched)} of {len(ask.required)} skills asked"
+        return msg + (f": {_list_text(matched)}" if matched else "")
+    n_pref = sum(s in have for s in ask.preferred)
+    if not ask.required:
+        return f"Has {n_pref} of {len(ask.preferred)} preferred skills"
+    n_req = len(ask.required) - len(missing_req)
+    msg = f"Has {n_req} of {len(ask.required)} required skills"
+    if missing_req:
+        msg += f" (missing: {_list_text(list(missing_req))})"
+    if ask.preferred:
+        msg += f"; {n_pref} of {len(ask.preferred)} preferred"
+    return msg
+
+
 class ProfileMatcher:
     """Scores postings for a profile. Fit once on the corpus; picklable; deterministic."""
 
@@ -267,23 +493,22 @@ class ProfileMatcher:
         else:
             parts["text"] = _NEUTRAL
 
-        # skills
-        asked = [s for s in a.skills if tax.skill_group(s) != "workplace"]
+        # skills (required ones weigh most when the posting marks them)
+        ask = skill_ask(a, tax)
         matched = [s for s in a.skills if s in ctx.skills]
         matched += [s for s, rx in ctx.free_skills if rx.search(doc) and s not in matched]
-        matched_asked = [s for s in asked if s in ctx.skills]
-        missing = [s for s in asked if s not in ctx.skills]
+        missing_req = [s for s in ask.required if s not in ctx.skills]
+        missing_pref = [s for s in ask.preferred if s not in ctx.skills]
+        coverage = skill_coverage(ask, ctx.skills, w["skills_preferred_share"])
         if not ctx.all_skills:
             parts["skills"] = _NEUTRAL
-        elif not asked:
+        elif coverage is None:
             parts["skills"] = 0.25 + 0.5 * min(1.0, len(matched) / min(len(ctx.all_skills), 6))
         else:
-            ask_cov = len(matched_asked) / len(asked)
             used = min(1.0, len(matched) / min(len(ctx.all_skills), 6))
-            parts["skills"] = 0.6 * ask_cov + 0.4 * used
-        if asked and ctx.all_skills:
-            msg = f"Matches {len(matched_asked)} of {len(asked)} skills asked"
-            reasons.append(msg + (f": {_list_text(matched_asked)}" if matched_asked else ""))
+            parts["skills"] = 0.6 * coverage + 0.4 * used
+        if ask.asked and ctx.all_skills:
+            reasons.append(_skills_reason(ask, ctx.skills, missing_req))
         elif matched:
             reasons.append(f"Mentions your skills: {_list_text(matched)}")
 
@@ -335,8 +560,34 @@ class ProfileMatcher:
         else:
             parts["recency"] = _NEUTRAL
 
-        total_w = sum(w[k] for k in _PART_KEYS)
-        base = sum(w[k] * parts[k] for k in _PART_KEYS) / total_w if total_w > 0 else 0.0
+        # internship term (only for profiles that name the terms they want)
+        term_mismatch = ""
+        if ctx.terms:
+            offered = posting_terms(p, doc)
+            fits = [(_term_fit(want, t), t) for t in offered for want in ctx.terms]
+            best = max((f for f, _ in fits), default=None)
+            wanted_text = _list_text([term_label(t) for t in ctx.terms], 3)
+            if best is None:
+                parts["term"] = _NEUTRAL
+            elif best == 2:
+                parts["term"] = 1.0
+                chosen = next(t for f, t in fits if f == 2)
+                reasons.append(f"{term_label(chosen)} — a term you want")
+            elif best == 1:
+                parts["term"] = 0.75
+                chosen = next(t for f, t in fits if f == 1)
+                unstated = "year" if chosen[1] is None else "season"
+                reasons.append(
+                    f"{term_label(chosen)} ({unstated} not stated) — you want {wanted_text}"
+                )
+            else:
+                parts["term"] = 0.0
+                offered_text = _list_text([term_label(t) for t in offered], 3)
+                term_mismatch = f"For {offered_text} only — you want {wanted_text}"
+
+        keys = (*_PART_KEYS, "term") if ctx.terms else _PART_KEYS
+        total_w = sum(w[k] for k in keys)
+        base = sum(w[k] * parts[k] for k in keys) / total_w if total_w > 0 else 0.0
 
         # penalties: a student looks for internships, not senior or experienced roles
         factor = 1.0
@@ -359,17 +610,26 @@ class ProfileMatcher:
             parts["penalty_experience"] = -round(pen, 6)
             factor *= 1.0 - pen
             late.append(f"Asks for {years}+ years of experience: not a student role")
+        if term_mismatch:
+            pen = min(1.0, w["penalty_term"])
+            parts["penalty_term"] = -pen
+            factor *= 1.0 - pen
+            late.append(term_mismatch)
         score = base * factor
-        if p.deadline is not None and p.deadline < now.date():
-            parts["penalty_deadline"] = -1.0
-            score = 0.0
-            reasons.insert(0, "Application deadline passed")
+        if p.deadline is not None:
+            days_left = (p.deadline - now.date()).days
+            if days_left < 0:
+                parts["penalty_deadline"] = -1.0
+                score = 0.0
+                reasons.insert(0, "Application deadline passed")
+            elif days_left <= w["deadline_soon_days"]:
+                reasons.insert(0, _deadline_text(p.deadline, days_left))  # no score change
 
         return MatchResult(
             score=round(min(1.0, max(0.0, score)), 6),
             parts={k: round(v, 6) for k, v in parts.items()},
             matched_skills=matched,
-            missing_skills=missing,
+            missing_skills=missing_req + missing_pref,
             reasons=reasons + late,
         )
 
@@ -378,24 +638,13 @@ class _ProfileContext:
     """Per-call profile preprocessing (canonical skills, vector, preferences)."""
 
     __slots__ = ("all_skills", "free_skills", "locations", "remote_ok", "roles", "sectors",
-                 "skills", "vector")  # fmt: skip
+                 "skills", "terms", "vector")  # fmt: skip
 
     @classmethod
     def build(cls, matcher: ProfileMatcher, profile: ProfileSpec) -> _ProfileContext:
         tax = matcher.taxonomy_
         ctx = cls()
-        canon: list[str] = []
-        free: list[str] = []
-        for raw in profile.skills:
-            raw = (raw or "").strip()
-            if not raw:
-                continue
-            name = tax.canonical_skill(raw)
-            if name is not None:
-                if name not in canon:
-                    canon.append(name)
-            elif raw.casefold() not in {f.casefold() for f in free}:
-                free.append(raw)
+        canon, free = profile_skills(profile, tax)
         ctx.skills = frozenset(canon)
         ctx.all_skills = canon + free
         # Skills outside the taxonomy are looked up literally in the posting text.
@@ -416,6 +665,7 @@ class _ProfileContext:
         )
         ctx.locations = [loc for loc in profile.locations if loc and loc.strip()]
         ctx.remote_ok = profile.remote_ok
+        ctx.terms = list(dict.fromkeys(t for raw in profile.terms for t in parse_terms(raw or "")))
         return ctx
 
 

@@ -5,14 +5,20 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Sequence
 
 from .models import PostingText
 
 _TAG = re.compile(r"<[^>]{0,2000}>")
 _BLOCK_TAG = re.compile(r"</?(?:p|div|br|li|ul|ol|h\d|tr|td|table|section)\b[^>]*>", re.I)
-_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-")
-_SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u200b\u2009\u200a\u3000"), " ")
-_QUOTES = {ord("\u2018"): "'", ord("\u2019"): "'", ord("\u201c"): '"', ord("\u201d"): '"'}
+_DASHES = dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-")
+_SPACES = dict.fromkeys("\u00a0\u2007\u202f\u200b\u2009\u200a\u3000", " ")
+_QUOTES = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'}
+# One substitution pass for all three (str.translate with a dict is ~10x slower on long text).
+_FOLD = {**_DASHES, **_SPACES, **_QUOTES}
+_FOLD_RE = re.compile("[" + "".join(_FOLD) + "]")
+_HSPACE_RUN = re.compile(r"[ \t\r\f\v]{2,}|[\t\r\f\v]")
+_NEWLINE_RUN = re.compile(r" ?\n[ \n]*")
 
 
 def clean_text(text: str | None) -> str:
@@ -29,10 +35,147 @@ def clean_text(text: str | None) -> str:
     if "<" in s:
         s = _BLOCK_TAG.sub("\n", s)
         s = _TAG.sub(" ", s)
-    s = unicodedata.normalize("NFKC", s).translate(_DASHES).translate(_SPACES).translate(_QUOTES)
-    s = re.sub(r"[ \t\r\f\v]+", " ", s)
-    s = re.sub(r" ?\n[ \n]*", "\n", s)
+    if not s.isascii():
+        s = unicodedata.normalize("NFKC", s)
+        s = _FOLD_RE.sub(lambda m: _FOLD[m.group(0)], s)
+    if "  " in s or "\t" in s or "\r" in s or "\f" in s or "\v" in s:
+        s = _HSPACE_RUN.sub(" ", s)
+    if " \n" in s or "\n " in s or "\n\n" in s:
+        s = _NEWLINE_RUN.sub("\n", s)
     return s.strip()
+
+
+def split_alternatives(pattern: str) -> list[str]:
+    """The top-level alternatives of a regex ("a|b(c|d)" -> ["a", "b(c|d)"])."""
+    out: list[str] = []
+    depth, escaped, in_class, start = 0, False, False, 0
+    for i, ch in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            out.append(pattern[start:i])
+            start = i + 1
+    out.append(pattern[start:])
+    return out
+
+
+def factorable(pattern: str) -> bool:
+    """Does ``pattern`` start with a plain literal letter/digit (no quantifier on it) and have
+    no top-level "|"? Then its first letter can be pulled out in :func:`alternation`."""
+    if len(pattern) < 2 or not pattern[0].isalnum() or pattern[1] in "?*+{":
+        return False
+    return len(split_alternatives(pattern)) == 1
+
+
+def alternation(patterns: Sequence[str], names: Sequence[str] | None = None) -> str:
+    """One regex alternative matching any of ``patterns`` (optionally each in a named group).
+
+    Patterns are grouped by their first (literal) letter, so at each text position the regex
+    engine tries only those starting with that letter, longest first. Fastest on lowercased
+    text with lowercase patterns and WITHOUT re.I: the engine then skips a branch on its first
+    literal character without entering it (with re.I it enters every branch).
+    """
+    by_first: dict[str, list[str]] = {}
+    loose: list[str] = []
+    for i, pat in enumerate(patterns):
+        for alt in split_alternatives(pat) if names is None else [pat]:
+            if factorable(alt):
+                body = alt[1:]
+                group = f"(?P<{names[i]}>{body})" if names is not None else body
+                by_first.setdefault(alt[0].lower(), []).append(group)
+            else:
+                loose.append(f"(?P<{names[i]}>{alt})" if names is not None else f"(?:{alt})")
+    alts = []
+    for c, gs in sorted(by_first.items()):
+        gs = sorted(dict.fromkeys(gs), key=len, reverse=True)
+        alts.append(re.escape(c) + ("(?:" + "|".join(gs) + ")" if len(gs) > 1 else gs[0]))
+    return "(?:" + "|".join(alts + loose) + ")"
+
+
+def lower_pattern(pattern: str) -> str:
+    """``pattern`` for lowercased text: literal letters lowercased, escapes (\\S, \\W...) kept."""
+    out: list[str] = []
+    escaped = False
+    for ch in pattern:
+        out.append(ch if escaped else ch.lower())
+        escaped = not escaped and ch == "\\"
+    return "".join(out)
+
+
+def lowercase(text: str) -> str:
+    """``text.lower()`` with the same length (so offsets stay valid in the original text)."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+_WORD_END = re.compile(r"[\w&](?![\w&])|[^\w\s&](?=\s|$)")
+
+
+class PhraseMatcher:
+    """Finds any of many phrase regexes in LOWERCASED text in one pass and tells which
+    pattern(s) each hit is (hits are resolved by ``fullmatch`` once per distinct phrase, then
+    memoised: the same few hundred phrases recur across postings).
+
+    Patterns are matched case-insensitively (they are lowercased), at word boundaries where
+    "&" counts as a word character ("R&D" is one word).
+    """
+
+    _MEMO_LIMIT = 100_000
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        self.patterns = [lower_pattern(p) for p in patterns]
+        self._full = [re.compile(p) for p in self.patterns]
+        self._by_first: dict[str, list[int]] = {}
+        self._loose: list[int] = []
+        for i, p in enumerate(self.patterns):
+            alts = split_alternatives(p)
+            firsts = {a[0] for a in alts if factorable(a)}
+            if len(firsts) == len(alts):
+                for c in firsts:
+                    self._by_first.setdefault(c, []).append(i)
+            else:
+                self._loose.append(i)
+        self.regex = (
+            re.compile(r"(?<![\w&])" + alternation(self.patterns) + r"(?![\w&])")
+            if self.patterns
+            else None
+        )
+        self._memo: dict[str, tuple[int, ...]] = {}
+
+    def which(self, phrase: str) -> tuple[int, ...]:
+        """Indices of the patterns that match ``phrase`` (lowercase) or a prefix of it ending
+        at a word boundary: "institute for" is both "institute for" and "institute", as if
+        every pattern were searched on its own."""
+        hit = self._memo.get(phrase)
+        if hit is None:
+            candidates = self._by_first.get(phrase[:1], []) + self._loose
+            ends = [m.end() for m in _WORD_END.finditer(phrase)]
+            found = {
+                i for i in candidates if any(self._full[i].fullmatch(phrase, 0, e) for e in ends)
+            }
+            hit = tuple(sorted(found))
+            if len(self._memo) < self._MEMO_LIMIT:
+                self._memo[phrase] = hit
+        return hit
+
+    def finditer(self, lower: str):
+        """(match, pattern indices) for each hit in ``lower`` (lowercased text)."""
+        if self.regex is None or not lower:
+            return
+        for m in self.regex.finditer(lower):
+            yield m, self.which(m.group(0))
 
 
 def one_line(text: str) -> str:
@@ -41,23 +184,81 @@ def one_line(text: str) -> str:
 
 # Benefits and equal-opportunity paragraphs mention insurance, health, veterans, government
 # contracts... in every posting whatever the employer; they would drown the sector evidence.
-_BOILERPLATE = re.compile(
-    r"equal (?:employment )?opportunit|without regard to|regardless of (?:race|age)|"
-    r"\b(?:dental|vision|401\s?\(?k\)?|paid time off|pto|parental leave|tuition)\b|"
-    r"(?:health|medical|life|disability) insurance|benefits? (?:package|include|program)|"
-    r"(?:protected|veteran) status|affirmative action|reasonable accommodation|"
-    r"\bdisabilit(?:y|ies)\b|e-?verify|sexual orientation|gender identity|"
-    r"drug[- ]free|background check|pay transparency|salary range|compensation range|"
-    r"\$\s?\d{2,3}(?:,\d{3}|k)|privacy (?:policy|notice)|cookies",
-    re.I,
+_BOILERPLATE_PATTERNS = (
+    r"equal (?:employment )?opportunit",
+    r"without regard to",
+    r"regardless of (?:race|age)",
+    r"dental\b",
+    r"vision\b",
+    r"401\s?\(?k\)?",
+    r"paid time off\b",
+    r"pto\b",
+    r"parental leave\b",
+    r"tuition\b",
+    r"health insurance",
+    r"medical insurance",
+    r"life insurance",
+    r"disability insurance",
+    r"benefits? (?:package|include|program)",
+    r"protected status",
+    r"veteran status",
+    r"affirmative action",
+    r"reasonable accommodation",
+    r"disabilit(?:y|ies)\b",
+    r"e-?verify",
+    r"sexual orientation",
+    r"gender identity",
+    r"drug[- ]free",
+    r"background check",
+    r"pay transparency",
+    r"salary range",
+    r"compensation range",
+    r"privacy (?:policy|notice)",
+    r"cookies",
 )
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\n+")
+# Matched on lowercased text (see PhraseMatcher on why not re.I).
+_BOILERPLATE = re.compile(
+    r"(?<![\w])(?:" + alternation(_BOILERPLATE_PATTERNS) + r"|\$\s?\d{2,3}(?:,\d{3}|k))"
+)
 
 
 def strip_boilerplate(text: str) -> str:
     """Drop sentences/lines about benefits, pay and equal-opportunity statements."""
-    parts = _SENTENCE_SPLIT.split(text)
-    return "\n".join(p for p in parts if p and not _BOILERPLATE.search(p))
+    return strip_boilerplate_pair(text, lowercase(text))[0]
+
+
+def strip_boilerplate_pair(text: str, lower: str) -> tuple[str, str]:
+    """:func:`strip_boilerplate` of ``text`` and of ``lower`` (its :func:`lowercase`)."""
+    hits = [m.start() for m in _BOILERPLATE.finditer(lower)]
+    if not hits:
+        return text, lower
+    # Only the sentences around the hits are located (with str.rfind/find, in C).
+    cuts: list[tuple[int, int]] = []
+    for pos in hits:
+        if cuts and pos < cuts[-1][1]:
+            continue
+        start = max(_after(lower.rfind(d, 0, pos), d) for d in _DELIMITERS)
+        ends = [e for e in (lower.find(d, pos) for d in _DELIMITERS) if e >= 0]
+        end = min(ends) + 1 if ends else len(lower)
+        cuts.append((max(start, 0), end))
+    kept_text: list[str] = []
+    kept_lower: list[str] = []
+    at = 0
+    for a, b in cuts:
+        if a > at:
+            kept_text.append(text[at:a])
+            kept_lower.append(lower[at:a])
+        at = max(at, b)
+    kept_text.append(text[at:])
+    kept_lower.append(lower[at:])
+    return "\n".join(kept_text).strip(), "\n".join(kept_lower).strip()
+
+
+_DELIMITERS = (". ", "! ", "? ", "; ", "\n")
+
+
+def _after(i: int, delimiter: str) -> int:
+    return i + len(delimiter) if i >= 0 else 0
 
 
 def posting_document(p: PostingText, description: str | None = None) -> str:

@@ -42,6 +42,7 @@ def make_engine(url: str, *, create: bool = True, echo: bool = False) -> Engine:
         try:
             SQLModel.metadata.create_all(engine)
             add_missing_columns(engine)
+            add_missing_indexes(engine)
         except sa.exc.OperationalError as exc:
             raise StoreError(
                 f"cannot open database {parsed.render_as_string()}: {exc.orig}"
@@ -73,6 +74,26 @@ def add_missing_columns(engine: Engine) -> list[str]:
                     f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {ddl_type}{clause}'
                 )
             added.append(f"{table.name}.{column.name}")
+    return added
+
+
+def add_missing_indexes(engine: Engine) -> list[str]:
+    """Create the model's indexes that a database made by an older version lacks
+    (`create_all` creates indexes only with new tables). One catalog query when none is."""
+    if engine.dialect.name == "sqlite":
+        query = "SELECT name FROM sqlite_master WHERE type = 'index'"
+    elif engine.dialect.name == "postgresql":
+        query = "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+    else:
+        return []
+    added: list[str] = []
+    with engine.begin() as conn:
+        existing = set(conn.exec_driver_sql(query).scalars())
+        for table in SQLModel.metadata.sorted_tables:
+            for index in table.indexes:
+                if index.name not in existing:
+                    index.create(conn)
+                    added.append(str(index.name))
     return added
 
 

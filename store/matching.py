@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from store.engine import dialect_insert
@@ -17,9 +18,47 @@ from store.models import Analysis, ModelState, Posting, Profile, Score
 
 @dataclass
 class RankedRow:
+    """One ranked posting. The posting's heavy columns (raw record, HTML and plain-text
+    description) are not loaded: read them with `posting_detail` or `get_posting`."""
+
     posting: Posting
     analysis: Analysis
     score: Score
+
+
+@dataclass(frozen=True)
+class ModelStateInfo:
+    """A persisted model's metadata, without its (possibly large) pickled blob."""
+
+    name: str
+    version: str
+    fit_id: str
+    library_version: str
+    fitted_at: datetime | None
+
+
+# Columns the matcher reads from a posting: never the raw record or the HTML description.
+_INPUT_COLUMNS = (
+    "id",
+    "content_hash",
+    "title",
+    "company",
+    "description_text",
+    "employment_type",
+    "sector_hint",
+    "locations",
+    "workplace_type",
+    "department",
+    "terms",
+    "posted_at",
+    "first_seen",
+    "deadline",
+    "source_kind",
+)
+# Not loaded for ranked lists: the raw source record and the descriptions.
+_HEAVY_POSTING_COLUMNS = (Posting.raw, Posting.description_html, Posting.description_text)
+# Large enough to amortise round trips, small enough for SQLite's bound-parameter limit.
+_ID_CHUNK = 5000
 
 
 @dataclass
@@ -38,35 +77,83 @@ class RankFilter:
 
 
 def _upsert(engine: Engine, table: sa.Table, rows: list[dict[str, Any]], key: list[str]) -> None:
+    """INSERT .. ON CONFLICT DO UPDATE of many rows (all with the keys of the first) in one
+    transaction: one statement executed with many parameter sets, compiled once and cached,
+    rather than a multi-row VALUES compiled anew for every batch."""
     if not rows:
         return
+    columns = list(rows[0])
+    stmt = dialect_insert(engine, table)
+    updates = {c: stmt.excluded[c] for c in columns if c not in key}
+    stmt = stmt.on_conflict_do_update(index_elements=key, set_=updates)
     with engine.begin() as conn:
-        for start in range(0, len(rows), 500):
-            stmt = dialect_insert(conn, table).values(rows[start : start + 500])
-            updates = {c: stmt.excluded[c] for c in rows[0] if c not in key}
-            conn.execute(stmt.on_conflict_do_update(index_elements=key, set_=updates))
+        for start in range(0, len(rows), 5000):
+            conn.execute(stmt, rows[start : start + 5000])
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), _ID_CHUNK):
+        yield list(ids[start : start + _ID_CHUNK])
+
+
+def pending_analysis_ids(engine: Engine, model_version: str) -> list[int]:
+    """Ids of postings with no analysis, or one of older content or another model version.
+
+    Reads only indexes (posting id + content hash, analysis key + hash + version): cheap to
+    ask on every command, even when the answer is "none".
+    """
+    p, a = Posting.__table__, Analysis.__table__
+    stmt = (
+        sa.select(p.c.id)
+        .select_from(p.outerjoin(a, a.c.posting_id == p.c.id))
+        .where(
+            sa.or_(
+                a.c.posting_id.is_(None),
+                a.c.posting_hash != p.c.content_hash,
+                a.c.model_version != model_version,
+            )
+        )
+        .order_by(p.c.id)
+    )
+    with engine.connect() as conn:
+        return list(conn.execute(stmt).scalars())
+
+
+def analysis_inputs(engine: Engine, ids: Sequence[int] | None = None) -> list[sa.Row]:
+    """What the classifier reads of these postings (all when `ids` is None), in id order.
+
+    Rows have the attributes of `Posting` that `posting_text` needs, plus `content_hash`.
+    """
+    p = Posting.__table__
+    base = sa.select(*(p.c[name] for name in _INPUT_COLUMNS)).order_by(p.c.id)
+    with engine.connect() as conn:
+        if ids is None:
+            return list(conn.execute(base))
+        out: list[sa.Row] = []
+        for chunk in _chunks(sorted(ids)):
+            out.extend(conn.execute(base.where(p.c.id.in_(chunk))))
+        return out
 
 
 def postings_needing_analysis(engine: Engine, model_version: str) -> list[Posting]:
-    stmt = (
-        select(Posting)
-        .outerjoin(Analysis, Analysis.posting_id == Posting.id)
-        .where(
-            sa.or_(
-                Analysis.posting_id.is_(None),
-                Analysis.posting_hash != Posting.content_hash,
-                Analysis.model_version != model_version,
-            )
-        )
-        .order_by(Posting.id)
-    )
+    ids = pending_analysis_ids(engine, model_version)
+    if not ids:
+        return []
+    out: list[Posting] = []
     with Session(engine, expire_on_commit=False) as session:
-        return list(session.exec(stmt).all())
+        for chunk in _chunks(ids):
+            stmt = select(Posting).where(Posting.id.in_(chunk)).order_by(Posting.id)
+            out.extend(session.exec(stmt).all())
+    return out
+
+
+# Analysis list columns added after the first schema: rows written without them store [].
+_ANALYSIS_DEFAULTS: dict[str, Any] = {"required_skills": [], "preferred_skills": []}
 
 
 def save_analyses(engine: Engine, rows: Sequence[dict[str, Any]]) -> None:
     """Upsert analyses; each row has Analysis's columns."""
-    _upsert(engine, Analysis.__table__, [dict(r) for r in rows], ["posting_id"])
+    _upsert(engine, Analysis.__table__, [{**_ANALYSIS_DEFAULTS, **r} for r in rows], ["posting_id"])
 
 
 def upsert_profile(
@@ -81,6 +168,112 @@ def upsert_profile(
     _upsert(engine, Profile.__table__, [row], ["name"])
 
 
+def profile_state(engine: Engine, name: str) -> tuple[str | None, str] | None:
+    """A stored profile's (email, spec_hash), or None."""
+    t = Profile.__table__
+    stmt = sa.select(t.c.email, t.c.spec_hash).where(t.c.name == name)
+    with engine.connect() as conn:
+        row = conn.execute(stmt).first()
+    return None if row is None else (row.email, row.spec_hash)
+
+
+def pending_score_ids(
+    engine: Engine,
+    profile_name: str,
+    profile_hash: str,
+    model_version: str,
+    computed_before: datetime | None = None,
+) -> list[int]:
+    """Ids of analysed postings whose score for this profile is missing or out of date.
+
+    Out of date: scored at other content, for another profile spec or model fit, or (with
+    `computed_before`) before that moment, since recency and deadline parts age. Reads only
+    indexes, like `pending_analysis_ids`.
+    """
+    p, a, s = Posting.__table__, Analysis.__table__, Score.__table__
+    stale = [
+        s.c.posting_id.is_(None),
+        s.c.posting_hash != p.c.content_hash,
+        s.c.profile_hash != profile_hash,
+        s.c.model_version != model_version,
+    ]
+    if computed_before is not None:
+        stale.append(s.c.computed_at < computed_before)
+    joined = p.join(a, a.c.posting_id == p.c.id).outerjoin(
+        s, sa.and_(s.c.profile_name == profile_name, s.c.posting_id == p.c.id)
+    )
+    stmt = sa.select(p.c.id).select_from(joined).where(sa.or_(*stale)).order_by(p.c.id)
+    with engine.connect() as conn:
+        return list(conn.execute(stmt).scalars())
+
+
+def scores_current(
+    engine: Engine,
+    profile_name: str,
+    profile_hash: str,
+    model_version: str,
+    computed_after: datetime,
+) -> bool:
+    """True when every analysed posting has a score for this profile computed for its
+    analysed content, this profile hash and model version, at or after `computed_after`.
+
+    The cheap "nothing to score" answer, from indexes: one pass over the profile's
+    (posting, content hash) pairs joined to the analyses, and a few index seeks for a
+    score of another spec, fit or age. Content is compared with the analysis's hash, which
+    equals the posting's once `pending_analysis_ids` is empty; `pending_score_ids` (the
+    exact list, compared with the posting) is the one to ask when this says False.
+    """
+    a, s = Analysis.__table__, Score.__table__
+    mine = s.c.profile_name == profile_name
+
+    def other(*conds: Any) -> Any:
+        return sa.exists().where(mine, *conds)
+
+    stale_state = sa.select(
+        sa.or_(
+            other(s.c.profile_hash < profile_hash),
+            other(s.c.profile_hash > profile_hash),
+            other(s.c.profile_hash == profile_hash, s.c.model_version < model_version),
+            other(s.c.profile_hash == profile_hash, s.c.model_version > model_version),
+            other(
+                s.c.profile_hash == profile_hash,
+                s.c.model_version == model_version,
+                s.c.computed_at < computed_after,
+            ),
+        )
+    )
+    covered = (
+        sa.select(
+            sa.func.count(),
+            sa.func.coalesce(
+                sa.func.sum(sa.case((s.c.posting_hash != a.c.posting_hash, 1), else_=0)), 0
+            ),
+        )
+        .select_from(s.join(a, a.c.posting_id == s.c.posting_id))
+        .where(mine)
+    )
+    with engine.connect() as conn:
+        if conn.execute(stale_state).scalar():
+            return False
+        analysed = conn.execute(sa.select(sa.func.count()).select_from(a)).scalar_one()
+        scored, changed = conn.execute(covered).one()
+    return scored == analysed and not changed
+
+
+def score_inputs(engine: Engine, ids: Sequence[int]) -> list[sa.Row]:
+    """What the scorer reads of these analysed postings, in id order: the posting's
+    matcher columns (as `analysis_inputs`) and the analysis's columns, in one flat row."""
+    p, a = Posting.__table__, Analysis.__table__
+    cols = [p.c[name] for name in _INPUT_COLUMNS]
+    cols += [c for c in a.c if c.name not in _INPUT_COLUMNS]
+    base = sa.select(*cols).select_from(p.join(a, a.c.posting_id == p.c.id)).order_by(p.c.id)
+    out: list[sa.Row] = []
+    with engine.connect() as conn:
+        for chunk in _chunks(sorted(ids)):
+            out.extend(conn.execute(base.where(p.c.id.in_(chunk))))
+    return out
+
+
 def postings_needing_score(
     engine: Engine,
     profile_name: str,
@@ -88,31 +281,20 @@ def postings_needing_score(
     model_version: str,
     computed_before: datetime | None = None,
 ) -> list[tuple[Posting, Analysis]]:
-    """Postings whose score for this profile is missing or out of date.
-
-    `computed_before` also refreshes scores computed before that moment (their
-    recency and deadline parts age).
-    """
-    score = sa.orm.aliased(Score)
-    stmt = (
-        select(Posting, Analysis)
-        .join(Analysis, Analysis.posting_id == Posting.id)
-        .outerjoin(
-            score, sa.and_(score.posting_id == Posting.id, score.profile_name == profile_name)
-        )
-        .where(
-            sa.or_(
-                score.id.is_(None),
-                score.posting_hash != Posting.content_hash,
-                score.profile_hash != profile_hash,
-                score.model_version != model_version,
-                score.computed_at < computed_before if computed_before else sa.false(),
-            )
-        )
-        .order_by(Posting.id)
-    )
+    """Postings whose score for this profile is missing or out of date (see
+    `pending_score_ids`), with their analyses."""
+    ids = pending_score_ids(engine, profile_name, profile_hash, model_version, computed_before)
+    out: list[tuple[Posting, Analysis]] = []
     with Session(engine, expire_on_commit=False) as session:
-        return [(p, a) for p, a in session.exec(stmt).all()]
+        for chunk in _chunks(ids):
+            stmt = (
+                select(Posting, Analysis)
+                .join(Analysis, Analysis.posting_id == Posting.id)
+                .where(Posting.id.in_(chunk))
+                .order_by(Posting.id)
+            )
+            out.extend((p, a) for p, a in session.exec(stmt).all())
+    return out
 
 
 def all_scored_inputs(engine: Engine) -> list[tuple[Posting, Analysis]]:
@@ -139,6 +321,17 @@ def load_model_state(engine: Engine, name: str) -> ModelState | None:
         return session.get(ModelState, name)
 
 
+def model_state_info(engine: Engine, name: str) -> ModelStateInfo | None:
+    """The persisted model's metadata; its blob is not read."""
+    t = ModelState.__table__
+    stmt = sa.select(t.c.name, t.c.version, t.c.fit_id, t.c.library_version, t.c.fitted_at).where(
+        t.c.name == name
+    )
+    with engine.connect() as conn:
+        row = conn.execute(stmt).first()
+    return None if row is None else ModelStateInfo(*row)
+
+
 def save_model_state(
     engine: Engine,
     name: str,
@@ -159,11 +352,14 @@ def save_model_state(
     _upsert(engine, ModelState.__table__, [row], ["name"])
 
 
-def ranked(engine: Engine, f: RankFilter) -> list[RankedRow]:
+def ranked_statement(f: RankFilter) -> Any:
+    """The ranked read: the profile's scores best first (index ix_score_rank), each joined
+    to its posting and analysis, filtered, so a page stops after `limit` matching rows."""
     stmt = (
         select(Posting, Analysis, Score)
         .join(Analysis, Analysis.posting_id == Posting.id)
         .join(Score, sa.and_(Score.posting_id == Posting.id, Score.profile_name == f.profile_name))
+        .options(*(defer(c) for c in _HEAVY_POSTING_COLUMNS))
     )
     if f.open_only:
         stmt = stmt.where(Posting.closed_at.is_(None))
@@ -188,12 +384,17 @@ def ranked(engine: Engine, f: RankFilter) -> list[RankedRow]:
         stmt = stmt.where(Score.score >= f.min_score)
     if f.today is not None:
         stmt = stmt.where(sa.or_(Posting.deadline.is_(None), Posting.deadline >= f.today))
-    # Posting id breaks ties so the same data always gives the same order.
-    stmt = stmt.order_by(Score.score.desc(), Posting.id)
+    # Posting id breaks ties so the same data always gives the same order (the score's
+    # posting id is the posting's: ordering by it lets the index give the order).
+    stmt = stmt.order_by(Score.score.desc(), Score.posting_id)
     if f.limit:
         stmt = stmt.limit(f.limit)
+    return stmt
+
+
+def ranked(engine: Engine, f: RankFilter) -> list[RankedRow]:
     with Session(engine, expire_on_commit=False) as session:
-        return [RankedRow(p, a, s) for p, a, s in session.exec(stmt).all()]
+        return [RankedRow(p, a, s) for p, a, s in session.exec(ranked_statement(f)).all()]
 
 
 def posting_detail(

@@ -47,6 +47,9 @@ def _text() -> Any:
 class Posting(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("source_kind", "board", "external_id", name="uq_posting_source"),
+        # Covering index of (id, content hash): "what needs re-analysis / re-scoring" is
+        # answered from indexes alone, without reading the rows' descriptions.
+        sa.Index("ix_posting_id_hash", "id", "content_hash"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -158,7 +161,16 @@ class Profile(SQLModel, table=True):
 
 
 class Score(SQLModel, table=True):
-    __table_args__ = (sa.UniqueConstraint("profile_name", "posting_id", name="uq_score"),)
+    __table_args__ = (
+        sa.UniqueConstraint("profile_name", "posting_id", name="uq_score"),
+        # A profile's ranking read in order (best first, posting id breaking ties), so a
+        # ranked page stops after `limit` matching rows instead of sorting every score.
+        sa.Index("ix_score_rank", "profile_name", sa.text("score DESC"), "posting_id"),
+        # "Are this profile's scores current?" from indexes: one pass over (posting, hash)
+        # pairs, and a few seeks for another spec, fit or age.
+        sa.Index("ix_score_hash", "profile_name", "posting_id", "posting_hash"),
+        sa.Index("ix_score_state", "profile_name", "profile_hash", "model_version", "computed_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     profile_name: str = Field(index=True)

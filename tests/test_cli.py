@@ -22,6 +22,7 @@ COMMANDS = [
     "sources",
     "evaluate",
     "demo",
+    "skills",
 ]
 
 POSTINGS = [

@@ -25,7 +25,7 @@ def _sector(analyzer: PostingAnalyzer, company: str, body: str = ML_BODY, **kw) 
     [
         ("State University of Somewhere", "research"),
         ("Lakeside College", "research"),
-        ("Institute for Advanced Robotics Research", "research"),
+        ("Carnegie Institute of Technology", "research"),
         ("Riverside General Hospital", "healthcare"),
         ("Northshore Health System", "healthcare"),
         ("Helix Therapeutics", "healthcare"),
@@ -39,6 +39,10 @@ def _sector(analyzer: PostingAnalyzer, company: str, body: str = ML_BODY, **kw) 
         ("Acme Software", "tech"),
         ("Brightpath Staffing", "other"),
         ("Northwind Aerospace", "other"),
+        ("Navy Federal Credit Union", "finance"),  # the head noun says what it is
+        ("Bank of Somewhere", "finance"),
+        ("Hexagon US Federal", "other"),  # a contractor's federal division, not an agency
+        ("Lakeside Foods", "other"),
     ],
 )
 def test_employer_name_cues(analyzer: PostingAnalyzer, company: str, sector: str) -> None:
@@ -51,6 +55,47 @@ def test_text_cues_without_name_cue(analyzer: PostingAnalyzer) -> None:
     assert _sector(analyzer, "Zentrix", body) == "healthcare"
     body = ("We underwrite property and casualty insurance for policyholders; our actuarial "
             "and claims teams price premiums. " + ML_BODY)  # fmt: skip
+    assert _sector(analyzer, "Zentrix", body) == "finance"
+
+
+@pytest.mark.parametrize(
+    ("body", "sector"),
+    [
+        # "other" has cues of its own, one family per industry
+        ("We are a leading manufacturer of industrial pumps with factories in three states.",
+         "other"),
+        ("As a defense contractor we support the warfighter; an active TS/SCI clearance is "
+         "required.", "other"),
+        ("Our client, a Fortune 500 hospital system, needs a contractor. W2 only, pay rate "
+         "$60/hr, contract to hire.", "other"),  # a staffing agency describes its client
+        ("We are a regional electric utility serving two million homes.", "other"),
+        ("We are a news organization; our newsroom publishes journalism read by millions.",
+         "other"),
+        ("The university's faculty and graduate students work with principal investigators.",
+         "research"),
+        ("We are a nonprofit 501(c)(3) funded by donors.", "nonprofit"),
+        ("We are a Series B, venture-backed SaaS company; our platform has millions of users.",
+         "tech"),
+    ],
+)  # fmt: skip
+def test_text_cues_of_each_sector(analyzer: PostingAnalyzer, body: str, sector: str) -> None:
+    assert _sector(analyzer, "Zentrix", body + " " + ML_BODY) == sector
+
+
+def test_equal_opportunity_statement_names_the_employer(analyzer: PostingAnalyzer) -> None:
+    body = (ML_BODY + " Applied Robotics Lab is part of the engineering school.\n"
+            "The University of Somewhere, as an equal opportunity employer, welcomes everyone.")  # fmt: skip
+    a = analyzer.analyze(PostingText(title="Research Intern", company="Applied Robotics Lab",
+                                     description=body))  # fmt: skip
+    assert a.sector == "research"
+    assert "university" in a.sector_evidence
+
+
+def test_about_us_counts_more_than_the_job(analyzer: PostingAnalyzer) -> None:
+    # A bank whose data team works on clinical data is still a bank: the employer's own
+    # description ("About us ... is a community bank") outweighs the job's domain words.
+    body = ("About us\nZentrix is a community bank offering loans and deposits to families.\n"
+            "You will analyse clinical trial data and patient outcomes for our partners.")  # fmt: skip
     assert _sector(analyzer, "Zentrix", body) == "finance"
 
 
@@ -82,6 +127,34 @@ def test_analyze_many_aggregates_per_employer(analyzer: PostingAnalyzer) -> None
     assert alone != "healthcare"
     flat = PostingAnalyzer(aggregate_employers=False).fit().analyze_many([rich, bare])
     assert flat[1].sector == alone
+
+
+def test_required_and_preferred_skills(analyzer: PostingAnalyzer) -> None:
+    body = ("<h3>What you'll do</h3><ul><li>Build dashboards in Tableau</li></ul>"
+            "<h3>Requirements</h3><ul><li>Python and SQL</li><li>Git</li></ul>"
+            "<h3>Nice to have</h3><ul><li>PyTorch</li><li>AWS</li></ul>"
+            "<p>Experience with Spark is a plus.</p>")  # fmt: skip
+    a = analyzer.analyze(PostingText(title="Data Intern", description=body))
+    assert a.required_skills == ["Python", "SQL", "Git"]
+    assert a.preferred_skills == ["PyTorch", "AWS", "Apache Spark"]
+    assert set(a.required_skills + a.preferred_skills) <= set(a.skills)
+    assert "Tableau" in a.skills and "Tableau" not in a.required_skills
+    # No line drawn: both empty.
+    plain = analyzer.analyze(PostingText(title="Data Intern", description=ML_BODY))
+    assert plain.skills and plain.required_skills == [] == plain.preferred_skills
+
+
+def test_n_jobs_gives_the_same_results(analyzer: PostingAnalyzer, monkeypatch) -> None:
+    postings = [
+        PostingText(title=f"Data Intern {i}", company=f"Acme {i % 7}",
+                    description=ML_BODY + (" Our hospitals care for patients." if i % 3 else ""))
+        for i in range(60)
+    ]  # fmt: skip
+    monkeypatch.setattr(PostingAnalyzer, "PARALLEL_MIN", 10)
+    parallel = PostingAnalyzer(n_jobs=2).fit()
+    assert parallel._workers(len(postings)) == 1  # small batch: ~500 postings per worker
+    parallel._workers = lambda n: 2  # type: ignore[method-assign]
+    assert parallel.analyze_many(postings) == analyzer.analyze_many(postings)
 
 
 def test_analyze_equals_analyze_many_for_one(analyzer: PostingAnalyzer) -> None:

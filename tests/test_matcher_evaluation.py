@@ -57,17 +57,22 @@ def test_loaders_and_evaluators(tmp_path: Path, analyzer: PostingAnalyzer) -> No
 
 
 def test_on_shared_dev_data(shared_dir: Path, analyzer: PostingAnalyzer) -> None:
-    """Real dev data (../shared): sector well above the naive baseline, detection >= regex."""
+    """Real dev data (../shared): sector well above the naive baseline, detection >= regex.
+
+    Thresholds sit below the current numbers (benchmarks/eval_matcher.py prints them) so that
+    a regression fails without the test pinning the dev sets' exact scores.
+    """
     sector = evaluate_sector(shared_dir / "eval" / "sector_dev.jsonl", analyzer)
     assert sector["n"] == 396
-    assert sector["macro_f1"] > 0.5
+    assert sector["macro_f1"] > 0.62
+    assert min(sector["per_class"][s]["f1"] for s in ("tech", "healthcare", "finance")) > 0.5
 
     simplify = shared_dir / "realdata" / "simplify"
     pos = load_simplify_titles(simplify / "summer2025_internships_listings_dev_half.json")
     neg = load_simplify_titles(simplify / "new_grad_positions_listings_dev_half.json")
     res = evaluate_internship_titles(pos, neg, analyzer)
-    assert res["f1"] >= res["baseline"]["f1"]
-    assert res["precision"] > 0.99 and res["recall"] > 0.97
+    assert res["f1"] >= res["baseline"]["f1"] + 0.005
+    assert res["precision"] > 0.99 and res["recall"] > 0.975 and res["f1"] > 0.985
 
     titles = []
     for f in sorted((shared_dir / "realdata" / "greenhouse" / "boards_2026-08").glob("*.json")):

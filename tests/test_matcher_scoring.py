@@ -1,4 +1,5 @@
-"""ProfileMatcher: ranking properties, penalties, determinism, pickling, vectorised scoring."""
+"""ProfileMatcher: ranking properties, penalties, determinism, pickling, vectorised scoring;
+v2: required vs preferred skills, internship terms, deadlines."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from sklearn.exceptions import NotFittedError
 
 from matcher import (
+    DEFAULT_WEIGHTS,
     MODEL_VERSION,
     Analysis,
     MatchResult,
@@ -227,3 +229,212 @@ def test_score_bounds_property(matcher, analyses, interests, skills, days, years
     if seniority is not None:
         clean = matcher.score(prof, p, replace(a, seniority=None), NOW)
         assert clean.score >= r1.score
+
+
+# --- v2: required vs preferred skills, internship terms, deadlines --------------------------
+
+SKILL_BODY = "Internship on our data team using Python, SQL, Apache Spark and Docker."
+
+
+def _hand(skills, required=(), preferred=(), **kw) -> Analysis:
+    base = {"is_internship": True, "internship_evidence": 'title says "Intern"',
+            "sector": "tech", "sector_scores": {"tech": 1.0}, "role": "data_science"}  # fmt: skip
+    base.update(kw)
+    return Analysis(skills=list(skills), required_skills=list(required),
+                    preferred_skills=list(preferred), **base)  # fmt: skip
+
+
+def test_required_skills_weigh_more_than_preferred(matcher) -> None:
+    prof = ProfileSpec(name="r", skills=["python", "sql"])
+    p = _posting("Data Science Intern", description=SKILL_BODY)
+    skills = ["Python", "SQL", "Apache Spark", "Docker"]
+    has_required = _hand(skills, ["Python", "SQL"], ["Apache Spark", "Docker"])
+    has_preferred = _hand(skills, ["Apache Spark", "Docker"], ["Python", "SQL"])
+    unmarked = _hand(skills)
+    a, b, u = matcher.score_many(prof, [p, p, p], [has_required, has_preferred, unmarked], NOW)
+    assert a.score > u.score > b.score  # unmarked: all skills alike, in between
+    assert a.parts["skills"] == pytest.approx(0.6 * 0.7 + 0.4)  # 0.7 x 1 + 0.3 x 0
+    assert b.parts["skills"] == pytest.approx(0.6 * 0.3 + 0.4)
+    assert u.parts["skills"] == pytest.approx(0.6 * 0.5 + 0.4)  # v1 formula
+    assert "Has 2 of 2 required skills; 0 of 2 preferred" in a.reasons
+    assert "Has 0 of 2 required skills (missing: Apache Spark, Docker); 2 of 2 preferred" in (
+        b.reasons
+    )
+    assert any(r.startswith("Matches 2 of 4 skills asked") for r in u.reasons)
+    assert a.missing_skills == ["Apache Spark", "Docker"]
+    assert b.missing_skills == ["Apache Spark", "Docker"]
+
+
+def test_missing_required_costs_more_than_missing_preferred(matcher) -> None:
+    p = _posting("Data Science Intern", description=SKILL_BODY)
+    a = _hand(["Python", "SQL", "PyTorch", "Pandas", "Docker", "AWS"],
+              ["Python", "SQL", "PyTorch", "Pandas"], ["Docker", "AWS"])  # fmt: skip
+    lacks_required = ProfileSpec(name="x", skills=["python", "pytorch", "pandas", "docker", "aws"])
+    lacks_preferred = ProfileSpec(name="y", skills=["python", "sql", "pytorch", "pandas", "aws"])
+    r1 = matcher.score(lacks_required, p, a, NOW)
+    r2 = matcher.score(lacks_preferred, p, a, NOW)
+    assert r2.parts["skills"] > r1.parts["skills"]
+    assert "Has 3 of 4 required skills (missing: SQL); 2 of 2 preferred" in r1.reasons
+    assert "Has 4 of 4 required skills; 1 of 2 preferred" in r2.reasons
+
+
+def test_skill_marks_edge_cases(matcher) -> None:
+    from matcher.scoring import skill_ask
+
+    tax = load_taxonomy()
+    # Only nice-to-haves marked: the other skills are the requirements.
+    ask = skill_ask(_hand(["Python", "SQL", "Docker"], preferred=["Docker"]), tax)
+    assert (ask.required, ask.preferred, ask.marked) == (("Python", "SQL"), ("Docker",), True)
+    # A requirements list found: unmarked skills are extras; workplace skills never count.
+    ask = skill_ask(_hand(["Python", "Communication", "Docker"], ["Python", "Communication"]), tax)
+    assert (ask.required, ask.preferred) == (("Python",), ("Docker",))
+    # Only workplace skills marked: as if nothing were marked.
+    ask = skill_ask(_hand(["Python", "Communication"], ["Communication"]), tax)
+    assert (ask.required, ask.preferred, ask.marked) == (("Python",), (), False)
+    # Only preferred skills at all.
+    prof = ProfileSpec(name="p", skills=["docker"])
+    p = _posting("Data Science Intern", description=SKILL_BODY)
+    r = matcher.score(prof, p, _hand(["Docker", "AWS"], preferred=["Docker", "AWS"]), NOW)
+    assert "Has 1 of 2 preferred skills" in r.reasons
+
+
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [
+        ("Summer 2027", [("Summer", 2027)]),
+        ("Summer/Fall 2027", [("Summer", 2027), ("Fall", 2027)]),
+        ("Fall 2026 - Spring 2027", [("Fall", 2026), ("Spring", 2027)]),
+        ("2027 Summer Analyst", [("Summer", 2027)]),
+        ("Summer '27", [("Summer", 2027)]),
+        ("Autumn 2026", [("Fall", 2026)]),
+        ("2027", [(None, 2027)]),
+        ("Java Intern - Spring Boot", []),
+        ("Co-op", []),
+    ],
+)
+def test_parse_terms(text: str, terms: list) -> None:
+    from matcher.scoring import parse_terms
+
+    assert parse_terms(text) == terms
+
+
+def test_posting_terms_sources() -> None:
+    from matcher.scoring import posting_terms
+
+    assert posting_terms(PostingText(title="Intern", terms=["Fall 2026", "Summer 2027"])) == [
+        ("Fall", 2026), ("Summer", 2027)
+    ]  # fmt: skip
+    assert posting_terms(PostingText(title="ML Intern (Summer 2027)")) == [("Summer", 2027)]
+    text = PostingText(title="Intern", description="Join our Summer 2027 internship program.")
+    assert posting_terms(text) == [("Summer", 2027)]
+    grads = PostingText(title="Intern", description="For students graduating in Spring 2028.")
+    assert posting_terms(grads) == []
+    boot = PostingText(title="Intern", description="The internship uses Spring Boot.")
+    assert posting_terms(boot) == []
+    words = PostingText(title="Intern", description="Midsummer interns; waterfall internship.")
+    assert posting_terms(words) == []
+    lists = PostingText(title="Intern", description="A 12-week co-op for Fall/Winter 2026.")
+    assert posting_terms(lists) == [("Fall", 2026), ("Winter", 2026)]
+    year_first = PostingText(title="Intern", description="Meet our '27 summer interns.")
+    assert posting_terms(year_first) == [("Summer", 2027)]
+
+
+def test_term_match_mismatch_and_unknown(matcher, analyses) -> None:
+    prof = replace(PROFILE, terms=["Summer 2027"])
+    a = analyses[0]
+    same = replace(POSTINGS[0], terms=["Summer 2027"])
+    either = replace(POSTINGS[0], terms=["Fall 2026", "Summer 2027"])
+    no_year = replace(POSTINGS[0], title="Summer Machine Learning Intern")
+    other = replace(POSTINGS[0], title="Machine Learning Intern (Fall 2026)")
+    unknown = POSTINGS[0]
+    r_same, r_either, r_no_year, r_other, r_unknown = matcher.score_many(
+        prof, [same, either, no_year, other, unknown], [a] * 5, NOW
+    )
+    assert r_same.parts["term"] == 1.0 and "Summer 2027 — a term you want" in r_same.reasons
+    assert r_either.parts["term"] == 1.0
+    assert r_no_year.parts["term"] == 0.75
+    assert "Summer (year not stated) — you want Summer 2027" in r_no_year.reasons
+    assert r_other.parts["term"] == 0.0 and r_other.parts["penalty_term"] == -0.1
+    assert r_other.reasons[-1] == "For Fall 2026 only — you want Summer 2027"
+    assert r_unknown.parts["term"] == 0.5 and "penalty_term" not in r_unknown.parts
+    assert r_same.score > r_no_year.score > r_unknown.score > r_other.score
+    # A mismatch is mild: the other-term posting keeps most of its score.
+    assert r_other.score > 0.75 * r_unknown.score
+
+
+def test_profile_without_terms_scores_as_before(matcher, analyses) -> None:
+    termed = replace(POSTINGS[0], terms=["Fall 2026"])
+    r = matcher.score(PROFILE, termed, analyses[0], NOW)
+    assert "term" not in r.parts and "penalty_term" not in r.parts
+    assert r == matcher.score(PROFILE, POSTINGS[0], analyses[0], NOW)
+    keys = ("text", "skills", "role", "sector", "location", "recency")
+    w = DEFAULT_WEIGHTS
+    base = sum(w[k] * r.parts[k] for k in keys) / sum(w[k] for k in keys)
+    assert r.score == pytest.approx(base, abs=1e-5)
+
+
+def test_term_weight_counts_in_the_mean(matcher, analyses) -> None:
+    prof = replace(PROFILE, terms=["Summer 2027"])
+    p = replace(POSTINGS[0], terms=["Summer 2027"])
+    r = matcher.score(prof, p, analyses[0], NOW)
+    keys = ("text", "skills", "role", "sector", "location", "recency", "term")
+    w = DEFAULT_WEIGHTS
+    base = sum(w[k] * r.parts[k] for k in keys) / sum(w[k] for k in keys)
+    assert r.score == pytest.approx(base, abs=1e-5)
+    only_term = ProfileMatcher(weights={k: 0.0 for k in keys[:-1]}).fit([])
+    assert only_term.score(prof, p, analyses[0], NOW).score == pytest.approx(1.0)
+
+
+def test_deadline_soon_reason_without_score_change(matcher, analyses) -> None:
+    a = analyses[0]
+    plain = matcher.score(PROFILE, POSTINGS[0], a, NOW)
+    soon = matcher.score(PROFILE, replace(POSTINGS[0], deadline=date(2025, 3, 4)), a, NOW)
+    assert soon.reasons[0] == "Apply by 2025-03-04 (3 days left)"
+    assert soon.score == plain.score and soon.parts == plain.parts
+    today = matcher.score(PROFILE, replace(POSTINGS[0], deadline=NOW.date()), a, NOW)
+    assert today.reasons[0] == "Apply by 2025-03-01 (closes today)"
+    one = matcher.score(PROFILE, replace(POSTINGS[0], deadline=date(2025, 3, 2)), a, NOW)
+    assert one.reasons[0] == "Apply by 2025-03-02 (1 day left)"
+    later = matcher.score(PROFILE, replace(POSTINGS[0], deadline=date(2025, 3, 9)), a, NOW)
+    assert not any(r.startswith("Apply by") for r in later.reasons)
+    m = ProfileMatcher(weights={"deadline_soon_days": 14}).fit([p.full_text() for p in POSTINGS])
+    wider = m.score(PROFILE, replace(POSTINGS[0], deadline=date(2025, 3, 9)), a, NOW)
+    assert wider.reasons[0] == "Apply by 2025-03-09 (8 days left)"
+
+
+def test_new_weight_keys_are_configurable() -> None:
+    from internscout.config import ConfigError, parse_config
+
+    for key in ("term", "penalty_term", "skills_preferred_share", "deadline_soon_days"):
+        assert key in DEFAULT_WEIGHTS
+    cfg = parse_config({"scoring": {"weights": {"term": 0.2, "skills_preferred_share": 0.1}}}, None)
+    assert cfg.weights == {"term": 0.2, "skills_preferred_share": 0.1}
+    with pytest.raises(ConfigError, match="unknown weight"):
+        parse_config({"scoring": {"weights": {"terms": 0.2}}}, None)
+
+
+def test_preferred_share_weight(analyses) -> None:
+    prof = ProfileSpec(name="r", skills=["python", "sql"])
+    p = _posting("Data Science Intern", description=SKILL_BODY)
+    a = _hand(["Python", "SQL", "Docker"], ["Python", "SQL"], ["Docker"])
+    m = ProfileMatcher(weights={"skills_preferred_share": 0.0}).fit([p.full_text()])
+    assert m.score(prof, p, a, NOW).parts["skills"] == pytest.approx(1.0)
+    m.weights = {"skills_preferred_share": 1.0}
+    assert m.score(prof, p, a, NOW).parts["skills"] == pytest.approx(0.4)
+
+
+def test_v2_deterministic_pickled_and_vectorised(matcher, analyses) -> None:
+    prof = replace(PROFILE, terms=["Summer 2027", "Fall 2026"])
+    posts = [replace(p, terms=t) for p, t in
+             zip(POSTINGS, [["Summer 2027"], [], ["Spring 2027"], [], ["Fall 2026"], []],
+                 strict=True)]  # fmt: skip
+    posts[1] = replace(posts[1], deadline=date(2025, 3, 5))
+    marked = [replace(a, required_skills=a.skills[:2], preferred_skills=a.skills[2:4])
+              for a in analyses]  # fmt: skip
+    many = matcher.score_many(prof, posts, marked, NOW)
+    assert many == [matcher.score(prof, p, a, NOW) for p, a in zip(posts, marked, strict=True)]
+    assert matcher.score_many(prof, posts, marked, NOW) == many
+    clone = pickle.loads(pickle.dumps(matcher))
+    assert clone.score_many(prof, posts, marked, NOW) == many
+    assert many[0].parts["term"] == 1.0 and many[2].parts["term"] == 0.0
+    assert many[1].reasons[0] == "Apply by 2025-03-05 (4 days left)"

@@ -122,3 +122,41 @@ def test_title_seniority(title: str, level: str | None) -> None:
 )
 def test_years_required(text: str, years: int | None) -> None:
     assert years_required(text) == years
+
+
+# --- required vs preferred ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "required", "preferred"),
+    [
+        ("Requirements\n- Python\n- SQL\nNice to have\n- Spark with Scala", ["Python", "SQL"],
+         ["Apache Spark", "Scala"]),
+        ("Minimum qualifications: Java.\nPreferred qualifications: Kotlin.", ["Java"],
+         ["Kotlin"]),
+        ("What you'll do\n- Analyze data with Python and SQL\nWhat you'll bring\n- Tableau",
+         ["Tableau"], []),
+        ("Responsibilities:\n- Build dashboards in Tableau\nBenefits:\n- Python classes", [], []),
+        ("Python is a must; Docker is a bonus.", ["Python"], ["Docker"]),
+        ("Ideally you know PyTorch.", [], ["PyTorch"]),
+        ("Translate business requirements into SQL queries.", [], []),
+        ("Build Tableau dashboards as needed.", [], []),
+        ("Modern JavaScript; no Java needed.", [], []),
+        ("Experience with Go (required) and Rust (nice to have) programming.", ["Go"],
+         ["Rust"]),
+        ("Python, SQL and R required, Spark and Scala preferred.", ["Python", "SQL", "R"],
+         ["Apache Spark", "Scala"]),
+        ("Python and SQL.", [], []),  # no line drawn
+    ],
+)  # fmt: skip
+def test_required_and_preferred(text: str, required: list[str], preferred: list[str]) -> None:
+    found = SkillExtractor(load_taxonomy()).analyze(text)
+    assert found.required == required, (text, found)
+    assert found.preferred == preferred, (text, found)
+    assert set(found.required) | set(found.preferred) <= set(found.skills)
+
+
+def test_title_is_never_a_heading() -> None:
+    # A title that reads like a heading ("Skills Trainer") must not mark the body required.
+    found = SkillExtractor(load_taxonomy()).analyze("Use Python daily.", head="Technical Skills")
+    assert found.required == [] and "Python" in found.skills

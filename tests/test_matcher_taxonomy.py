@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from matcher import SECTORS, Taxonomy, TaxonomyError, load_taxonomy
-from matcher.taxonomy import parse_taxonomy
+from matcher.taxonomy import merge_taxonomy, parse_taxonomy
 
 PACKAGED = Path(__file__).resolve().parents[1] / "matcher" / "data" / "taxonomy.toml"
 
@@ -20,7 +20,7 @@ def tax() -> Taxonomy:
 
 def test_content(tax: Taxonomy) -> None:
     assert set(tax.sectors) == set(SECTORS)
-    assert len(tax.skills) >= 100
+    assert len(tax.skills) >= 150
     groups = {s.group for s in tax.skills}
     assert {"languages", "ml_frameworks", "sql_databases", "llm_nlp", "vision_robotics", "cloud",
             "data_engineering", "mlops", "responsible_ai", "workplace"} <= groups  # fmt: skip
@@ -64,3 +64,91 @@ def test_validation(mutate, message: str) -> None:
     mutate(data)
     with pytest.raises(TaxonomyError, match=message):
         parse_taxonomy(data)
+
+
+# --- user extensions -----------------------------------------------------------------------
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_extension_adds_skills_synonyms_and_cues(tax: Taxonomy, tmp_path: Path) -> None:
+    ext = _write(tmp_path, "ext.toml", """
+[[skills]]
+name = "PyTorch"
+synonyms = ["pytorch-geometric"]
+
+[[skills]]
+name = "golang"
+synonyms = ["go-lang"]
+
+[[skills]]
+name = "Streamlit"
+group = "data_tools"
+synonyms = ["streamlit apps"]
+
+[sectors.finance]
+name_cues = ["bausparkasse"]
+
+[contexts]
+programming = ["cobol"]
+""")  # fmt: skip
+    merged = load_taxonomy(extra=[ext])
+    assert len(merged.skills) == len(tax.skills) + 1
+    assert "pytorch-geometric" in merged.skills_by_name["PyTorch"].synonyms
+    # Named by an alias: extends Go, and the alias itself stays one.
+    assert "go-lang" in merged.skills_by_name["Go"].synonyms
+    assert merged.canonical_skill("streamlit apps") == "Streamlit"
+    assert "bausparkasse" in merged.sectors["finance"].name_cues
+    assert "cobol" in merged.contexts["programming"]
+    assert merged.version != tax.version
+    # The packaged taxonomy is untouched.
+    assert "pytorch-geometric" not in load_taxonomy().skills_by_name["PyTorch"].synonyms
+
+    from matcher import PostingAnalyzer, PostingText
+
+    analyzer = PostingAnalyzer(taxonomy=merged).fit()
+    a = analyzer.analyze(PostingText(title="Data Intern", company="Kreis Bausparkasse",
+                                     description="Build streamlit apps with pytorch-geometric."))  # fmt: skip
+    assert {"Streamlit", "PyTorch"} <= set(a.skills)
+    assert a.sector == "finance"
+
+
+def test_extension_version_follows_its_content(tmp_path: Path) -> None:
+    ext = _write(tmp_path, "ext.toml", '[[skills]]\nname = "Keras"\nsynonyms = ["keras3"]\n')
+    first = load_taxonomy(extra=[ext]).version
+    assert load_taxonomy(extra=[ext]).version == first
+    ext.write_text('[[skills]]\nname = "Keras"\nsynonyms = ["keras 3"]\n', encoding="utf-8")
+    assert load_taxonomy(extra=[ext]).version != first
+    # Several files merge in order; a base path works too.
+    other = _write(tmp_path, "other.toml", '[[skills]]\nname = "Keras"\nsynonyms = ["tf.keras2"]\n')
+    both = load_taxonomy(PACKAGED, extra=[ext, other])
+    assert {"keras 3", "tf.keras2"} <= set(both.skills_by_name["Keras"].synonyms)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[nonsense]\nx = 1\n", "unknown top-level"),
+        ('[sectors.crypto]\nname_cues = ["coin"]\n', "unknown sector"),
+        ('[[skills]]\nname = "Zzyzx"\n', "needs name and group"),
+        ('[[skills]]\nname = "Python"\nsynonyms = "py"\n', "list of strings"),
+        ('[[skills]]\nname = "Zzyzx"\ngroup = "x"\nnot_followed_by = ["(bad"]\n', "bad regex"),
+        ("not toml = = =", "not valid TOML"),
+    ],
+)
+def test_extension_errors(tmp_path: Path, text: str, message: str) -> None:
+    ext = _write(tmp_path, "bad.toml", text)
+    with pytest.raises(TaxonomyError, match=message):
+        load_taxonomy(extra=[ext])
+
+
+def test_merge_taxonomy_adds_roles_before_software() -> None:
+    base = tomllib.loads(PACKAGED.read_text(encoding="utf-8"))
+    ext = {"roles": {"quant": {"label": "Quant", "title_patterns": ["\\bquant\\b"]}}}
+    order = merge_taxonomy(base, ext)["roles"]["order"]
+    assert order.index("quant") == order.index("software") - 1
+    parse_taxonomy(merge_taxonomy(base, ext))  # valid
