@@ -96,6 +96,24 @@ class AppState:
             reports[prof.name] = self.refresh_scores(prof.name)
         return reports
 
+    def send_digest(self, profile: str) -> DigestOutcome:
+        """On demand, through the scheduler's delivery path (claim, channels, complete)."""
+        from scheduler.delivery import ProfileInfo, deliver_digest
+        from scheduler.jobs import delivery_from_config
+
+        config = self.config()
+        prof = config.profile(profile)
+        rows = rank_rows(self, RankOptions(profile=profile, limit=0, min_score=0.05))
+        now = self.clock()
+        return deliver_digest(
+            self.engine(),
+            ProfileInfo(prof.name, prof.email, False, tuple(prof.skills)),
+            rows,
+            now,
+            f"manual-{now.strftime('%Y%m%dT%H%M%S%f')}",
+            delivery_from_config(config),
+        )
+
     def write_digest(self, profile: str, out: Path | None) -> DigestOutcome:
         from scheduler.digest import write_digest
 
