@@ -428,7 +428,8 @@ def digest(
         for path in outcome.paths:
             console.print(f"  {path}", highlight=False)
     else:
-        console.print(f"Digest for {profile}: {outcome.message}; nothing sent.")
+        nothing = "nothing sent" if send else "nothing written"
+        console.print(f"Digest for {profile}: {outcome.message}; {nothing}.")
 
 
 @app.command()
