@@ -178,9 +178,17 @@ def link_duplicates(engine: Engine, companies: Iterable[str] | None = None) -> D
     stmt = sa.select(*cols).where(table.c.company.is_not(None))
     wanted = None if companies is None else {norm_company(c) for c in companies if c}
     with engine.connect() as conn:
-        rows = [
-            r for r in conn.execute(stmt) if wanted is None or norm_company(r.company) in wanted
-        ]
+        if wanted is None:
+            rows = list(conn.execute(stmt))
+        else:
+            # Find the blocks' postings from names alone, then load text for those only:
+            # an incremental pass must not read every description in the database.
+            names = sa.select(table.c.company).where(table.c.company.is_not(None)).distinct()
+            raw_names = [n for (n,) in conn.execute(names) if norm_company(n) in wanted]
+            rows = []
+            for start in range(0, len(raw_names), 500):
+                chunk = raw_names[start : start + 500]
+                rows += list(conn.execute(stmt.where(table.c.company.in_(chunk))))
 
     blocks: dict[str, list[Any]] = defaultdict(list)
     for r in rows:
