@@ -46,7 +46,8 @@ from .text import (
 _STRONG_TITLE = tuple(
     (label, re.compile(rx, re.I))
     for label, rx in (
-        ("intern", r"\bintern(?:s|ship|ships)?\b"),
+        # "Intership" and "Internee" are common spellings in real postings.
+        ("intern", r"\bintern(?:s|ship|ships|ees?)?\b|\binterships?\b"),
         ("winternship", r"\bwinternships?\b"),
         ("externship", r"\bextern(?:s|ship|ships)?\b"),
         ("returnship", r"\breturnships?\b"),
@@ -54,19 +55,36 @@ _STRONG_TITLE = tuple(
             "co-op",
             r"\bco[- ]?op(?:s)?\b|\bcoop\b"
             r"|\bco-?operative (?:education|ed|students?|work|placements?|programs?|term)\b"
-            r"|\bwork[- ]terms?\b|\bprofessional experience year\b",
+            r"|\bwork[- ]terms?\b|\bprofessional experience year\b"
+            r"|\bwork[- ]integrated learning\b",
         ),
         ("apprenticeship", r"\bapprentice(?:s|ship|ships)?\b"),
+        # A supervised placement for course credit (counselling, social work, health, IT).
+        ("practicum", r"\bpracticums?\b"),
         (
             "summer student role",
             r"\bsummer (?:analysts?|associates?|scholars?|fellows?|students?|undergraduates?"
             r"|research(?:ers?)? (?:program|assistant)|engineering program|program(?:me)?"
-            r"|hires?|clerks?|law clerks?|trainees?|placements?|work ?terms?|vacation)\b",
+            r"|hires?|clerk(?:s|ships?)?|law clerks?|trainees?|placements?|work ?terms?"
+            r"|vacation)\b",
+        ),
+        (
+            # Banking/consulting/law intern titles with the business line or the year between
+            # ("Summer Technology Analyst", "Summer 2026 Associate"), and the off-season ones
+            # ("Winter Analyst", "Off-Cycle Analyst"). A retail or camp word in between is a
+            # seasonal job, not a student one; a trailing "Associate Software Engineer" is the
+            # new-grad title, so "associate" must end the role.
+            "seasonal analyst/associate",
+            r"\bsummer\s+(?:(?:'|20)?\d{2}\s+)?(?:(?!(?:sales|retail|store|warehouse|seasonal"
+            r"|camp|guest|customer|delivery|pool|park|cashier|service|shop|floor|team)\b)"
+            r"[\w&/.'-]+\s+){0,3}?"
+            r"(?:analysts?|trainees?|scholars?|associates?(?=\s*(?:$|[-–,:(|/)]|program)))\b"
+            r"|\b(?:winter|off[- ]?cycle)\s+(?:(?:'|20)?\d{2}\s+)?(?:analysts?|associates?)\b",
         ),
         (
             "vacation programme",
-            r"\bvacation (?:scheme|students?|program(?:me)?|placements?|internships?|clerks?"
-            r"|work)\b|\bvacationers?\b",
+            r"\bvacation (?:scheme|students?|program(?:me)?|placements?|internships?"
+            r"|clerk(?:s|ships?)?|work)\b|\bvacationers?\b",
         ),
         (
             "student role",
@@ -77,6 +95,9 @@ _STRONG_TITLE = tuple(
             r"|\b(?:freshman|freshmen|sophomores?|penultimate[- ]year|pre-final[- ]year)\b"
             r"|\b(?:first|second|1st|2nd)[- ]year (?:students?|undergrad\w*)\b"
             r"|\bwork[- ]study\b|\bstudent (?:application|placement|trainee)s?\b"
+            r"|\bcampus (?:ambassadors?|reps?|representatives?)\b"
+            # NSF's Research Experiences for Undergraduates (summer research for students).
+            r"|\bresearch experiences? for undergrad\w*|\breu\b"
             r"|^students?\s*[-–(|,:]",
         ),
         (
@@ -84,6 +105,7 @@ _STRONG_TITLE = tuple(
             r"\b(?:graduate|phd|ph\.d\.|doctoral|master'?s|ms|msc)\s+"
             r"(?:students?|research(?:er)? assistant|researcher intern"
             r"|fellow(?:ship)?|student researcher)\b"
+            r"|\bgraduate (?:teaching assistant|(?:teaching |research )?assistantship)s?\b"
             r"|\b(?:master'?s?|bachelor'?s?|diploma|phd) thes[ie]s\b"
             r"|\bthesis (?:students?|positions?|projects?|work|candidates?)\b",
         ),
@@ -94,12 +116,20 @@ _STRONG_TITLE = tuple(
         ),
         (
             "internship (non-English title)",
-            r"\w*praktika?nt(?:in|en)?\b|\w*praktikum\b|\bpraxissemester\b"
+            r"praktika?nt(?:in|en)?\b|praktikum\b|\bpraxissemester\b"
             r"|\b(?:bachelor|master|abschluss)arbeit\b|\bstagiai?re?s?\b|\bafstudeer\w*"
             r"|\bstage (?:de|d'|en|fin|h/f|f/h|m/f|f/m)\b|\balternan(?:ce|t|te)\b"
             r"|\bbecari[oa]s?\b|\bestagi[aá]ri[oa]s?\b|\best[aá]gios?\b|\bpasant[eí]as?\b"
             r"|\bpracticantes?\b|\btirocin(?:io|ante)\b|\bpr[aá]cticas\b|\bstagista\b"
             r"|\bpraktykant\w*|\bsta[zż]ysta\b|\bjovem aprendiz\b"
+            # Apprenticeships and dual study (fr, de, es/pt), student jobs and thesis work
+            # (nordic, fi, hu, ro, tr, ru, id, vi, th).
+            r"|\bapprenti(?:e|es|s)?\b|\bapprentissage\b|\baprendiz(?:es|a)?\b"
+            r"|\bausbildung\b|\bauszubildende[rn]?\b|\bazubis?\b"
+            r"|\bdual(?:es|er|en)? (?:studium|student\w*)\b"
+            r"|\bexamensarbete\b|\bpraktik(?:plads|stilling)?\b|\bharjoittelij\w*"
+            r"|\bgyakornok\w*|\bstagiar\w*|\bstajyer\b|\bстаж[её]р\w*|\bстажировк\w*"
+            r"|\bпрактикант\w*|\bmagang\b|\bthực tập\b|ฝึกงาน"
             r"|インターン|实习|實習|인턴",
         ),
         (
@@ -112,13 +142,15 @@ _STRONG_TITLE = tuple(
         (
             "student programme",
             r"\binsight (?:days?|weeks?|program(?:me)?s?|events?)\b|\bspring (?:weeks?|insight)\b"
-            r"|\bsneak peek\b",
+            r"|\bsneak peek\b|\bdiscovery (?:days?|weeks?)\b",
         ),
         (
             "for students",
             r"(?:\bfor\b|[-(,|:])\s*(?:university |college |high[- ]school |current |"
             r"undergraduate |graduate )?students\b|\bpart[- ]time students?\b"
-            r"|\bstudent (?:opportunit|opening)|[(\[]\s*students?\s*[)\]]",
+            r"|\bstudent (?:opportunit|opening)|[(\[]\s*students?\s*[)\]]"
+            # "Software Engineer - Undergraduate": the audience as a title segment.
+            r"|(?:^|[-(|,:/]\s*)undergrad(?:uate)?s?(?:[- ]level)?\s*(?:$|[-)|,:/])",
         ),
         (
             "residency (tech)",
@@ -147,18 +179,21 @@ _TITLE_TERM = re.compile(
     r"\b(?:summer|fall|autumn|winter|spring)\s*[-/]?\s*(?:term\s*)?(?:'|20)?\d{2}\b"
     r"|\b20\d{2}\s*[-/]?\s*(?:summer|fall|autumn|winter|spring)\b"
     r"|\b(?:summer|fall|winter|spring) (?:program|scholars?|fellowship)\b"
+    r"|\bsummer (?:jobs?|positions?|roles?|work|employment)\b"
     # Canadian co-op terms ("Jan-Apr", "May-Aug", "Sept-Dec") and summer-only dates.
     r"|\b(?:jan(?:uary)?|may|sep(?:t(?:ember)?)?)\s*(?:-|–|to)\s*"
     r"(?:apr(?:il)?|aug(?:ust)?|dec(?:ember)?)\b"
     r"|\b(?:may|june?|july?)\s*\d{0,2}\s*(?:-|–|to)\s*(?:july?|aug(?:ust)?)\b"
     # A season alone as a title segment ("Data Analyst - Summer", "(Fall)").
-    r"|(?:^|[-–(|,:/]\s*)(?:summer|fall|autumn|winter|spring)(?: term| semester| session)?"
+    r"|(?:^|[-–(|,:/]\s*)(?:summer|fall|autumn|winter|spring|off[- ]?cycle)"
+    r"(?: term| semester| session)?"
     r"\s*(?:$|[-–)|,:/])",
     re.I,
 )
 _FELLOWSHIP = re.compile(r"\bfellow(?:ship)?s?\b", re.I)
 _FELLOWSHIP_STUDENT = re.compile(
-    r"\b(?:students?|undergraduates?|graduate|phd|summer|university|campus|college|academy)\b",
+    r"\b(?:students?|undergraduates?|graduate|phd|summer|university|campus|college|academy"
+    r"|[123]l|law school)\b",
     re.I,
 )
 _NOT_STUDENT_FELLOW = re.compile(
@@ -166,14 +201,17 @@ _NOT_STUDENT_FELLOW = re.compile(
 )
 # A staff job about interns ("Intern Program Manager", "Manager, Internships") is not one.
 _STAFF_OF_INTERNS = re.compile(
-    r"\b(?:intern(?:ship)?s?|co-?op|early talent|campus|student|university|placement)\s+"
+    r"\b(?:intern(?:ship)?s?|co-?op|early talent|campus|student|university|placement"
+    r"|apprentice(?:ship)?s?|practicum|reu|(?:summer|winter)(?: analyst| associate)?)\s+"
     r"(?:program\s+|programs\s+|relations\s+|recruiting\s+|success\s+|services\s+)?"
     r"(?:manager|coordinator|recruiter|director|lead|specialist|partner|advisor"
     r"|adviser|supervisor|administrator|officer|counselor|dean)\b"
     r"|\b(?:manager|coordinator|recruiter|director|head|supervisor|lead|dean)\b[^,;]{0,25}"
     r"\b(?:of|for)\s+(?:the\s+)?(?:intern(?:ship)?s?|co-?ops?|apprentice(?:ship)?s?"
     r"|students|placements?)\b"
-    r"|\b(?:recruiter|coordinator)\b[^,;]{0,15}[,(-]\s*(?:interns|internships|intern program)\b"
+    r"|\b(?:recruiter|coordinator|program manager|director|head)\b[^,;]{0,15}[,(-]\s*"
+    r"(?:summer\s+)?"
+    r"(?:interns|internships|intern program|apprentices|apprenticeships|co-?op program)\b"
     r"|\bstudent (?:success|services|affairs|support|safety|life|experience|engagement"
     r"|recruitment|loans?|housing|accounts)\b",
     re.I,
@@ -223,8 +261,47 @@ class InternshipDecision:
     title_level: bool  # decided by the title alone (then title seniority is not read)
 
 
+def _top_level_alternatives(pattern: str) -> list[str]:
+    """The pattern's top-level ``|`` branches (escapes, classes and groups respected)."""
+    parts: list[str] = []
+    depth, start, i, in_class = 0, 0, 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            if pattern[i + 1 : i + 2] == "]":  # "[]...]": the first "]" is a member
+                i += 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    parts.append(pattern[start:])
+    return parts
+
+
+def _union(patterns: Sequence[str]) -> str:
+    """One alternation of all patterns with the branches that start with ``\\b`` put under a
+    single ``\\b``: re tries every branch at every position, and most positions are inside a
+    word, so this makes the search several times faster (same matches)."""
+    at_word: list[str] = []
+    other: list[str] = []
+    for pattern in patterns:
+        for alt in _top_level_alternatives(pattern):
+            (at_word if alt.startswith("\\b") else other).append(alt.removeprefix("\\b"))
+    return "|".join([r"\b(?:" + "|".join(at_word) + ")", *other] if at_word else other)
+
+
 # All of them in one regex (one search per title instead of one per pattern).
-_ANY_STRONG_TITLE = re.compile("|".join(f"(?:{rx.pattern})" for _, rx in _STRONG_TITLE), re.I)
+_ANY_STRONG_TITLE = re.compile(_union([rx.pattern for _, rx in _STRONG_TITLE]), re.I)
 
 
 def _strong_title(title: str) -> str | None:
@@ -237,7 +314,10 @@ def _strong_title(title: str) -> str | None:
         if m:
             if label == "co-op" and _COOP_EMPLOYER.search(title):
                 continue
-            said = m.group(0).strip()
+            start = m.start()
+            while start > 0 and title[start - 1].isalnum():  # "Pflicht|praktikum"
+                start -= 1
+            said = title[start : m.end()].strip()
             extra = "" if said.lower().startswith(label) else f" ({label})"
             return f'title says "{said}"{extra}'
     m = _GLUED_TITLE.search(title)
