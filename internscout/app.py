@@ -34,6 +34,8 @@ class AppState:
     _config: AppConfig | None = field(default=None, repr=False)
     _engine: Engine | None = field(default=None, repr=False)
     _service: Service | None = field(default=None, repr=False)
+    # Worker processes for big classify/score batches; off where threads run (the scheduler).
+    parallel: bool = True
 
     def config(self) -> AppConfig:
         if self._config is None:
@@ -51,7 +53,13 @@ class AppState:
         if self._service is None:
             from internscout.service import Service
 
-            self._service = Service(self.engine(), self.clock, weights=self.config().weights)
+            config = self.config()
+            self._service = Service(
+                self.engine(),
+                self.clock,
+                weights=config.weights,
+                workers=config.workers if self.parallel else None,
+            )
         return self._service
 
     def crawl(
@@ -89,12 +97,12 @@ class AppState:
         return service.score_configured(self.config().profile(profile), full=full)
 
     def rescore_all(self, full: bool = False) -> dict[str, RefreshReport]:
-        from internscout.service import GUIDE_PROFILE
+        from internscout.service import profile_spec
 
-        reports = {GUIDE_PROFILE: self.refresh_scores(None, full=full)}
-        for prof in self.config().profiles:
-            reports[prof.name] = self.refresh_scores(prof.name)
-        return reports
+        service = self.service()
+        items = [(service.guide_spec(), None)]
+        items += [(profile_spec(p), p.email) for p in self.config().profiles]
+        return service.score_profiles(items, full=full)
 
     def send_digest(self, profile: str) -> DigestOutcome:
         """On demand, through the scheduler's delivery path (claim, channels, complete)."""

@@ -78,6 +78,8 @@ class AppConfig:
     sources: list[SourceConfig]
     profiles: list[ProfileConfig]
     weights: dict[str, float] = field(default_factory=dict)
+    # Processes for classifying/vectorising large batches; -1: one per CPU.
+    workers: int = -1
     crawl_timeout: float = 1800.0
     crawl_settings: dict[str, Any] = field(default_factory=dict)
     digest_dir: Path = field(default_factory=lambda: default_data_dir() / "digests")
@@ -180,6 +182,16 @@ def parse_config(data: dict[str, Any], path: Path | None) -> AppConfig:
             raise ConfigError(f"{where}: scoring.weights.{key}: expected a non-negative number")
         weights[key] = float(value)
 
+    workers = scoring.get("workers", -1)
+    if (
+        isinstance(workers, bool)
+        or not isinstance(workers, int)
+        or not (workers >= 1 or workers == -1)
+    ):
+        raise ConfigError(
+            f"{where}: scoring.workers: expected a positive number of processes (or -1: one per CPU)"
+        )
+
     crawl = _table(data, "crawl", where)
     timeout = crawl.get("timeout", 1800)
     if not isinstance(timeout, (int, float)) or timeout <= 0:
@@ -196,6 +208,7 @@ def parse_config(data: dict[str, Any], path: Path | None) -> AppConfig:
         sources=sources,
         profiles=profiles,
         weights=weights,
+        workers=workers,
         crawl_timeout=float(timeout),
         crawl_settings=dict(settings),
         digest_dir=digest_dir,

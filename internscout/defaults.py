@@ -26,6 +26,11 @@ timeout = 1800
 # [crawl.settings]
 # AUTOTHROTTLE_TARGET_CONCURRENCY = 0.5
 
+[scoring]
+# Processes used to classify and vectorise large batches (a full rescore); -1: one per CPU,
+# 1: everything in this process. The scheduler always works in-process.
+# workers = -1
+
 [scoring.weights]
 # How much each part of a score counts (parts are normalised by their sum), and the
 # penalties that make a posting a poor fit for a student. Uncomment to change.

@@ -14,7 +14,7 @@ import hashlib
 import json
 import pickle
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -73,13 +73,17 @@ class Service:
         clock: Clock,
         weights: dict[str, float] | None = None,
         taxonomy: Taxonomy | None = None,
+        workers: int | None = None,
     ) -> None:
         self.engine = engine
         self.clock = clock
         self.weights = weights or None
         self.taxonomy = taxonomy or load_taxonomy()
+        # Worker processes for classifying and vectorising large batches (None: in-process).
+        self.workers = workers
         self._analyzer: PostingAnalyzer | None = None
         self._matcher: tuple[str, ProfileMatcher] | None = None  # (fit id, matcher) loaded here
+        self._fit_rows: tuple[str, dict[tuple[int, str], int], Any] | None = None
 
     @property
     def model_version(self) -> str:
@@ -89,7 +93,7 @@ class Service:
         if self._analyzer is None:
             from matcher import PostingAnalyzer
 
-            self._analyzer = PostingAnalyzer(taxonomy=self.taxonomy).fit()
+            self._analyzer = PostingAnalyzer(taxonomy=self.taxonomy, n_jobs=self.workers).fit()
         return self._analyzer
 
     # -- classification -------------------------------------------------------------
@@ -187,8 +191,13 @@ class Service:
     def _refit(self) -> str:
         from matcher import ProfileMatcher
 
-        corpus = [posting_text(p).full_text() for p in store.analysis_inputs(self.engine)]
-        return self.store_matcher(ProfileMatcher(weights=self.weights).fit(corpus))
+        inputs = store.analysis_inputs(self.engine)
+        fitted = ProfileMatcher(weights=self.weights, taxonomy=self.taxonomy, n_jobs=self.workers)
+        matrix = fitted.fit_transform([posting_text(p) for p in inputs])
+        fit_id = self.store_matcher(fitted)
+        # Kept for the scoring pass that follows, so the postings are not vectorised twice.
+        self._fit_rows = (fit_id, {(p.id, p.content_hash): i for i, p in enumerate(inputs)}, matrix)
+        return fit_id
 
     def store_matcher(self, fitted: ProfileMatcher) -> str:
         """Persist a fitted matcher as the current one; returns its new fit id (every
@@ -214,40 +223,93 @@ class Service:
     def score_profile(
         self, spec: ProfileSpec, email: str | None, full: bool = False
     ) -> RefreshReport:
+        return self.score_profiles([(spec, email)], full=full)[spec.name]
+
+    def score_profiles(
+        self, items: Sequence[tuple[ProfileSpec, str | None]], full: bool = False
+    ) -> dict[str, RefreshReport]:
+        """Bring several profiles' scores up to date in one pass: postings pending for any
+        of them are loaded and vectorised once, then scored for each profile they are
+        pending for."""
         analysed = self.analyse_pending(full=full)
         fit_id, refitted = self.matcher_fit(full=full)
         now = self.clock()
-        profile_hash = self.profile_hash(spec)
-        if store.profile_state(self.engine, spec.name) != (email, profile_hash):
-            store.upsert_profile(self.engine, spec.name, email, asdict(spec), profile_hash, now)
         cutoff = now - SCORE_TTL
-        if store.scores_current(self.engine, spec.name, profile_hash, fit_id, cutoff):
-            return RefreshReport(analysed, 0, refitted)
-        pending = store.pending_score_ids(
-            self.engine, spec.name, profile_hash, fit_id, computed_before=cutoff
-        )
-        if not pending:
-            return RefreshReport(analysed, 0, refitted)
-        matcher, loaded_id, reloaded = self._load_matcher(fit_id)
-        if loaded_id != fit_id:  # refitted (here or by another process) since the check
-            refitted = refitted or reloaded
-            fit_id = loaded_id
-            pending = store.pending_score_ids(
-                self.engine, spec.name, profile_hash, fit_id, computed_before=cutoff
+        todo: list[tuple[ProfileSpec, str]] = []
+        for spec, email in items:
+            profile_hash = self.profile_hash(spec)
+            if store.profile_state(self.engine, spec.name) != (email, profile_hash):
+                store.upsert_profile(self.engine, spec.name, email, asdict(spec), profile_hash, now)
+            if not store.scores_current(self.engine, spec.name, profile_hash, fit_id, cutoff):
+                todo.append((spec, profile_hash))
+        scored = {spec.name: 0 for spec, _ in items}
+        if todo:
+            pending = self._pending(todo, fit_id, cutoff)
+            if any(pending.values()):
+                matcher, loaded_id, reloaded = self._load_matcher(fit_id)
+                if loaded_id != fit_id:  # refitted (here or by another process) since the check
+                    refitted = refitted or reloaded
+                    fit_id = loaded_id
+                    pending = self._pending(todo, fit_id, cutoff)
+                self._score_pending(matcher, fit_id, todo, pending, now, scored)
+        self._fit_rows = None  # the fit's posting vectors served this pass only
+        return {name: RefreshReport(analysed, n, refitted) for name, n in scored.items()}
+
+    def _pending(
+        self, todo: list[tuple[ProfileSpec, str]], fit_id: str, cutoff: datetime
+    ) -> dict[str, set[int]]:
+        return {
+            spec.name: set(
+                store.pending_score_ids(
+                    self.engine, spec.name, profile_hash, fit_id, computed_before=cutoff
+                )
             )
-        scored = 0
-        for start in range(0, len(pending), SCORE_BATCH):
-            inputs = store.score_inputs(self.engine, pending[start : start + SCORE_BATCH])
-            results = matcher.score_many(
-                spec, [posting_text(r) for r in inputs], [to_analysis(r) for r in inputs], now=now
+            for spec, profile_hash in todo
+        }
+
+    def _score_pending(
+        self,
+        matcher: ProfileMatcher,
+        fit_id: str,
+        todo: list[tuple[ProfileSpec, str]],
+        pending: dict[str, set[int]],
+        now: datetime,
+        scored: dict[str, int],
+    ) -> None:
+        all_ids = sorted(set().union(*pending.values()))
+        for start in range(0, len(all_ids), SCORE_BATCH):
+            inputs = store.score_inputs(self.engine, all_ids[start : start + SCORE_BATCH])
+            batch = matcher.prepare(
+                [posting_text(r) for r in inputs],
+                [to_analysis(r) for r in inputs],
+                now=now,
+                matrix=self._rows_from_fit(fit_id, inputs),
             )
-            rows = [
-                score_row(spec.name, r.id, r.content_hash, profile_hash, fit_id, res, now)
-                for r, res in zip(inputs, results, strict=True)
-            ]
-            store.save_scores(self.engine, rows)
-            scored += len(rows)
-        return RefreshReport(analysed, scored, refitted)
+            for spec, profile_hash in todo:
+                want = pending[spec.name]
+                idx = [i for i, r in enumerate(inputs) if r.id in want]
+                if not idx:
+                    continue
+                part = batch if len(idx) == len(inputs) else batch.take(idx)
+                results = matcher.score_prepared(spec, part)
+                rows = [
+                    score_row(spec.name, inputs[i].id, inputs[i].content_hash, profile_hash,
+                              fit_id, res, now)
+                    for i, res in zip(idx, results, strict=True)
+                ]  # fmt: skip
+                store.save_scores(self.engine, rows)
+                scored[spec.name] += len(rows)
+
+    def _rows_from_fit(self, fit_id: str, inputs: Sequence[Any]) -> Any:
+        """The batch's TF-IDF rows as vectorised by this process's refit, when it made them
+        for this very content (None otherwise: the batch is vectorised again)."""
+        if self._fit_rows is None or self._fit_rows[0] != fit_id:
+            return None
+        index = self._fit_rows[1]
+        rows = [index.get((r.id, r.content_hash)) for r in inputs]
+        if any(i is None for i in rows):
+            return None
+        return self._fit_rows[2][rows]
 
     def score_guide(self, full: bool = False) -> RefreshReport:
         return self.score_profile(self.guide_spec(), None, full=full)

@@ -8,13 +8,10 @@ vocabulary of the sector descriptions.
 from __future__ import annotations
 
 import math
-import multiprocessing
-import os
 import re
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -24,6 +21,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer, strip_accents_unico
 
 from .features import SkillExtractor, title_seniority, years_required
 from .models import Analysis, PostingText
+from .parallel import map_index_chunks, paused_gc, worker_count
 from .taxonomy import SECTORS, Taxonomy, load_taxonomy
 from .text import (
     PhraseMatcher,
@@ -520,18 +518,25 @@ def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
 _WORKER: list[PostingAnalyzer] = []
 
 
-def _mp_context() -> multiprocessing.context.BaseContext:
-    # fork shares the fitted analyzer without pickling it; elsewhere it is pickled once.
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-
-
 def _init_worker(analyzer: PostingAnalyzer) -> None:
     _WORKER[:] = [analyzer]
 
 
-def _work(postings: list[PostingText]) -> list[tuple[Analysis, _SectorEvidence]]:
-    return _WORKER[0]._analyze_alone(postings)
+def _work(postings: list[PostingText]) -> list[Analysis]:
+    return _WORKER[0]._analyze_pooled(postings)
+
+
+def _employer_chunks(postings: Sequence[PostingText], size: int) -> list[list[int]]:
+    """Indices in chunks of about ``size`` that never split an employer's postings."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, p in enumerate(postings):
+        groups[norm_company(p.company) or f"#{i}"].append(i)
+    chunks: list[list[int]] = [[]]
+    for idx in groups.values():
+        if len(chunks[-1]) >= size:
+            chunks.append([])
+        chunks[-1].extend(idx)
+    return [c for c in chunks if c]
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
@@ -631,36 +636,37 @@ class PostingAnalyzer:
     def analyze_many(self, postings: Sequence[PostingText]) -> list[Analysis]:
         self._check()
         postings = list(postings)
-        workers = self._workers(len(postings))
-        if workers > 1:
-            size = max(250, -(-len(postings) // (workers * 4)))
-            chunks = [postings[i : i + size] for i in range(0, len(postings), size)]
-            ctx = _mp_context()
-            with ProcessPoolExecutor(workers, ctx, _init_worker, (self,)) as pool:
-                done = [item for part in pool.map(_work, chunks) for item in part]
-        else:
-            done = self._analyze_alone(postings)
-        if not self.aggregate_employers:
-            return [a for a, _ in done]
-        groups: dict[str, list[int]] = defaultdict(list)
-        for i, p in enumerate(postings):
-            key = norm_company(p.company)
-            if key:
-                groups[key].append(i)
-        out = [a for a, _ in done]
-        for idx in groups.values():
-            if len(idx) > 1:
-                mean = np.mean([done[i][1].raw for i in idx], axis=0)
-                for i in idx:
-                    out[i] = replace(out[i], **self._sector_fields(mean, done[i][1]))
-        return out
+        workers = worker_count(self.n_jobs, len(postings), self.PARALLEL_MIN)
+        if workers <= 1:
+            return self._analyze_pooled(postings)
+        # Each chunk holds whole employers, so a worker pools its employers' evidence itself
+        # and results do not depend on how the batch was split.
+        chunks = _employer_chunks(postings, -(-len(postings) // (workers * 4)))
+        parts = map_index_chunks(_work, postings, chunks, workers, _init_worker, (self,))
+        out: list[Analysis | None] = [None] * len(postings)
+        for idx, part in zip(chunks, parts, strict=True):
+            for i, a in zip(idx, part, strict=True):
+                out[i] = a
+        return out  # type: ignore[return-value]
 
-    def _workers(self, n: int) -> int:
-        jobs = self.n_jobs
-        if jobs is None or jobs == 1 or n < self.PARALLEL_MIN:
-            return 1
-        cpus = os.cpu_count() or 1
-        return max(1, min(cpus if jobs < 0 else jobs, -(-n // 500)))
+    def _analyze_pooled(self, postings: Sequence[PostingText]) -> list[Analysis]:
+        """Analyses with employer evidence pooled over ``postings``."""
+        with paused_gc():
+            done = self._analyze_alone(postings)
+            if not self.aggregate_employers:
+                return [a for a, _ in done]
+            groups: dict[str, list[int]] = defaultdict(list)
+            for i, p in enumerate(postings):
+                key = norm_company(p.company)
+                if key:
+                    groups[key].append(i)
+            out = [a for a, _ in done]
+            for idx in groups.values():
+                if len(idx) > 1:
+                    mean = np.mean([done[i][1].raw for i in idx], axis=0)
+                    for i in idx:
+                        out[i] = replace(out[i], **self._sector_fields(mean, done[i][1]))
+            return out
 
     def _analyze_alone(
         self, postings: Sequence[PostingText]

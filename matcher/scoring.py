@@ -56,19 +56,20 @@ scoring call, so it can be changed on a fitted (or unpickled) matcher.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 import numpy as np
-from sklearn.exceptions import NotFittedError
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .features import detect_remote
 from .models import Analysis, MatchResult, PostingText, ProfileSpec
+from .parallel import paused_gc
+from .places import location_match
 from .taxonomy import SECTORS, Taxonomy, load_taxonomy
+from .terms import Term, parse_terms, posting_terms, term_fit, term_label
 from .text import clean_text, posting_document
 
 DEFAULT_WEIGHTS: dict[str, float] = {
@@ -104,25 +105,6 @@ _SECTOR_NAMES = {
     "research": "Research/university",
     "other": "Other-industry",
 }
-_US_STATES = {
-    "al": "alabama", "ak": "alaska", "az": "arizona", "ar": "arkansas", "ca": "california",
-    "co": "colorado", "ct": "connecticut", "de": "delaware", "fl": "florida", "ga": "georgia",
-    "hi": "hawaii", "id": "idaho", "il": "illinois", "in": "indiana", "ia": "iowa",
-    "ks": "kansas", "ky": "kentucky", "la": "louisiana", "me": "maine", "md": "maryland",
-    "ma": "massachusetts", "mi": "michigan", "mn": "minnesota", "ms": "mississippi",
-    "mo": "missouri", "mt": "montana", "ne": "nebraska", "nv": "nevada", "nh": "new hampshire",
-    "nj": "new jersey", "nm": "new mexico", "ny": "new york", "nc": "north carolina",
-    "nd": "north dakota", "oh": "ohio", "ok": "oklahoma", "or": "oregon", "pa": "pennsylvania",
-    "ri": "rhode island", "sc": "south carolina", "sd": "south dakota", "tn": "tennessee",
-    "tx": "texas", "ut": "utah", "vt": "vermont", "va": "virginia", "wa": "washington",
-    "wv": "west virginia", "wi": "wisconsin", "wy": "wyoming", "dc": "district of columbia",
-}  # fmt: skip
-_STATE_NAMES = frozenset(_US_STATES.values())
-_PLACE_ALIASES = {
-    # Not "la"/"dc": they are also state codes (Louisiana; DC would expand to "washington").
-    "nyc": "new york", "sf": "san francisco", "usa": "united states", "us": "united states",
-    "u.s.": "united states", "u.s.a.": "united states", "uk": "united kingdom",
-}  # fmt: skip
 _SECTOR_ALIASES = {
     "technology": "tech", "software": "tech", "health": "healthcare", "medical": "healthcare",
     "financial": "finance", "banking": "finance", "insurance": "finance",
@@ -143,42 +125,6 @@ def guide_profile(tax: Taxonomy | None = None) -> ProfileSpec:
         remote_ok=True,
         roles=list(tax.guide_core_roles),
     )
-
-
-def _place_parts(text: str) -> list[str]:
-    """Lower-case parts of a location string, most specific first ("boston", "ma")."""
-    parts = (" ".join(p.split()) for p in re.split(r"[,;/|()]|\s+-\s+", text.lower()))
-    return [_PLACE_ALIASES.get(p, p) for p in parts if p]
-
-
-def _state_name(part: str) -> str | None:
-    if part in _US_STATES:
-        return _US_STATES[part]
-    return part if part in _STATE_NAMES else None
-
-
-def _location_match(wanted: Sequence[str], locations: Sequence[str]) -> str | None:
-    """The first posting location matching a wanted place.
-
-    A wanted "Boston, MA" is matched by its most specific part (Boston); a wanted state ("MA"
-    or "Massachusetts") by the posting's state in either spelling.
-    """
-    postings = [(loc, _place_parts(loc)) for loc in locations]
-    for w in wanted:
-        parts = _place_parts(w)
-        if not parts:
-            continue
-        key = parts[0]
-        # "Washington" alone is the state; in "Washington, DC" it is the city.
-        state = _state_name(key) if len(parts) == 1 or parts[1] == "united states" else None
-        for loc, pparts in postings:
-            if state is not None and any(_state_name(p) == state for p in pparts):
-                return loc
-            if len(key) >= 2 and (
-                key in pparts or re.search(rf"(?<!\w){re.escape(key)}(?!\w)", loc.lower())
-            ):
-                return loc
-    return None
 
 
 def _age_text(days: float) -> str:
@@ -272,106 +218,6 @@ def profile_skills(profile: ProfileSpec, tax: Taxonomy) -> tuple[list[str], list
     return canon, free
 
 
-# -- internship terms ----------------------------------------------------------------------------
-
-Term = tuple[str | None, int | None]  # (season, year); either may be unknown
-_SEASONS = {"spring": "Spring", "summer": "Summer", "fall": "Fall", "autumn": "Fall",
-            "winter": "Winter"}  # fmt: skip
-# "Spring Boot" and friends are frameworks, not seasons.
-_SEASON = (
-    r"(?:spring(?![\s-]*(?:boot|framework|cloud|mvc|batch|security|data|webflux))"
-    r"|summer|fall|autumn|winter)"
-)
-_TERM_TOKEN = re.compile(rf"\b(?P<season>{_SEASON})\b|(?<![\w'])(?P<year>20\d\d)\b|"
-                         r"(?<![\w])'(?P<short>\d\d)\b", re.I)  # fmt: skip
-_YEAR = r"(?:20\d\d|'\d\d)"
-# In the description a season counts only next to an internship word ("Summer 2027
-# internship", "2027 summer interns", "internship for summer 2027"), never in "graduating in
-# Spring 2028". Each season word found is checked in a small window around it (a regex scan of
-# the whole text for these alternatives is many times slower).
-_SEASON_NAMES = ("spring", "summer", "fall", "autumn", "winter")
-_SEASON_LIST = rf"{_SEASON}(?:\s*(?:/|&|and|or)\s*{_SEASON})*"
-_SEASON_SPAN = re.compile(rf"\b{_SEASON_LIST}\b(?:\s+(?:of\s+)?{_YEAR}\b)?")
-_INTERNISH = r"(?:intern(?:ship)?s?|co-?ops?|program(?:me)?|cohort|placements?|students?)\b"
-_AFTER_SPAN = re.compile(rf"\s*[-–]?\s*{_INTERNISH}")
-_YEAR_BEFORE = re.compile(rf"(?<!\w)(?P<year>{_YEAR})\s+$")
-_INTERN_BEFORE = re.compile(r"\b(?:intern(?:ship)?s?|co-?ops?)\b(?P<gap>[^.\n]{0,30})$")
-
-
-def parse_terms(text: str) -> list[Term]:
-    """Terms named in a short text: "Summer 2027" -> [("Summer", 2027)]; "Summer/Fall 2027" ->
-    both seasons in 2027; "Fall 2026 - Spring 2027" -> each season with the year after it;
-    "2027" -> [(None, 2027)]. A season takes the first year after it, else the last before it.
-    """
-    seasons: list[tuple[int, str]] = []
-    years: list[tuple[int, int]] = []
-    for m in _TERM_TOKEN.finditer(text or ""):
-        if m.group("season"):
-            seasons.append((m.start(), _SEASONS[m.group("season").lower()]))
-        else:
-            y = int(m.group("year")) if m.group("year") else 2000 + int(m.group("short"))
-            years.append((m.start(), y))
-    out: list[Term] = []
-    if not seasons:
-        out = [(None, y) for _, y in years]
-    for pos, season in seasons:
-        after = [y for p, y in years if p > pos]
-        before = [y for p, y in years if p < pos]
-        year = after[0] if after else (before[-1] if before else None)
-        out.append((season, year))
-    return list(dict.fromkeys(out))
-
-
-def posting_terms(p: PostingText, text: str | None = None) -> list[Term]:
-    """The terms a posting is for: its ``terms`` field, else its title, else its text
-    (``text``: the already cleaned posting text, when the caller has it)."""
-    found = [t for raw in p.terms for t in parse_terms(raw or "")]
-    if not found:
-        found = [t for t in parse_terms(p.title or "") if t[0] is not None]
-    if not found:
-        text = clean_text(p.description or "") if text is None else text
-        found = _text_terms(text.lower())
-    return list(dict.fromkeys(found))
-
-
-def _text_terms(low: str) -> list[Term]:
-    """Terms named next to an internship word in a lower-cased text."""
-    starts: list[int] = []
-    for name in _SEASON_NAMES:  # str.find is far faster than a regex scan of the whole text
-        at = low.find(name)
-        while at != -1:
-            starts.append(at)
-            at = low.find(name, at + len(name))
-    found: list[Term] = []
-    for start in sorted(starts):
-        span = _SEASON_SPAN.match(low, start)  # None inside a word or for "spring boot"
-        if span is None:
-            continue
-        before = low[max(0, start - 40) : start]
-        year_first = _YEAR_BEFORE.search(before)
-        intern_first = _INTERN_BEFORE.search(before)
-        if _AFTER_SPAN.match(low, span.end()):
-            text = (year_first.group("year") + " " if year_first else "") + span.group(0)
-        elif intern_first and "graduat" not in intern_first.group("gap"):
-            text = span.group(0)
-        else:
-            continue
-        found += [t for t in parse_terms(text) if t[0] is not None]
-    return found
-
-
-def term_label(term: Term) -> str:
-    return " ".join(str(x) for x in term if x is not None)
-
-
-def _term_fit(wanted: Term, offered: Term) -> int:
-    """2: the posting states the wanted term; 1: compatible as far as it says; 0: different."""
-    (ws, wy), (ps, py) = wanted, offered
-    if (ws and ps and ws != ps) or (wy and py and wy != py):
-        return 0
-    return 2 if (ws is None or ps is not None) and (wy is None or py is not None) else 1
-
-
 def _deadline_text(deadline: date, days: int) -> str:
     left = "closes today" if days == 0 else f"{days} day{'s' if days != 1 else ''} left"
     return f"Apply by {deadline.isoformat()} ({left})"
@@ -394,36 +240,157 @@ def _skills_reason(ask: SkillAsk, have: Collection[str], missing_req: Sequence[s
     return msg
 
 
-class ProfileMatcher:
-    """Scores postings for a profile. Fit once on the corpus; picklable; deterministic."""
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What scoring needs from one posting whatever the profile (computed once per batch)."""
 
-    def __init__(self, weights: dict[str, float] | None = None, taxonomy: Taxonomy | None = None):
+    ask: SkillAsk
+    skills: tuple[str, ...]
+    is_internship: bool
+    evidence: str
+    role: str
+    role_label: str
+    sector: str
+    sector_name: str
+    sector_scores: dict[str, float]
+    locations: tuple[str, ...]
+    remote: bool
+    age_days: float | None
+    seniority: str | None
+    years: int | None
+    deadline: date | None
+    days_left: int | None
+
+
+class PreparedPostings:
+    """A batch of postings ready to be scored for any number of profiles.
+
+    Holds the postings' TF-IDF rows and their profile-independent facts, so scoring a second
+    profile costs only the profile's own work. Built by :meth:`ProfileMatcher.prepare` for one
+    ``now`` (recency and deadlines are relative to it).
+    """
+
+    def __init__(
+        self,
+        postings: Sequence[PostingText],
+        matrix: Any,
+        facts: list[_Facts],
+        now: datetime,
+        fit_token: object,
+    ) -> None:
+        self.postings = list(postings)
+        self.matrix = matrix
+        self.facts = facts
+        self.now = now
+        self.fit_token = fit_token
+        self._docs: list[str | None] = [None] * len(self.postings)
+        self._terms: list[list[Term] | None] = [None] * len(self.postings)
+        self._lower: list[str | None] | None = None
+
+    def __len__(self) -> int:
+        return len(self.postings)
+
+    def doc(self, i: int) -> str:
+        doc = self._docs[i]
+        if doc is None:
+            doc = self._docs[i] = posting_document(self.postings[i])
+        return doc
+
+    def take(self, indices: Sequence[int]) -> PreparedPostings:
+        """The postings at ``indices``, still prepared (nothing is recomputed)."""
+        out = PreparedPostings(
+            [self.postings[i] for i in indices],
+            self.matrix[list(indices)],
+            [self.facts[i] for i in indices],
+            self.now,
+            self.fit_token,
+        )
+        out._docs = [self._docs[i] for i in indices]
+        out._terms = [self._terms[i] for i in indices]
+        return out
+
+    def lower_doc(self, i: int) -> str:
+        if self._lower is None:
+            self._lower = [None] * len(self.postings)
+        low = self._lower[i]
+        if low is None:
+            low = self._lower[i] = self.doc(i).casefold()
+        return low
+
+    def terms(self, i: int) -> list[Term]:
+        found = self._terms[i]
+        if found is None:
+            found = self._terms[i] = posting_terms(self.postings[i], self.doc(i))
+        return found
+
+
+class ProfileMatcher:
+    """Scores postings for a profile. Fit once on the corpus; picklable; deterministic.
+
+    ``n_jobs``: worker processes for vectorising large batches (see :mod:`matcher.textsim`);
+    results are identical whatever it is.
+    """
+
+    def __init__(
+        self,
+        weights: dict[str, float] | None = None,
+        taxonomy: Taxonomy | None = None,
+        n_jobs: int | None = None,
+    ) -> None:
         self.weights = weights
         self.taxonomy = taxonomy
+        self.n_jobs = n_jobs
 
-    def fit(self, corpus_texts: Sequence[str]) -> ProfileMatcher:
-        """Fit the TF-IDF vocabulary on posting texts plus the taxonomy's own text."""
-        tax = self.taxonomy if self.taxonomy is not None else load_taxonomy()
-        self.taxonomy_ = tax
-        self.weights_ = self._effective_weights()
-        vocab_text = [tax.sector_text(s) for s in SECTORS]
-        vocab_text += [tax.role_text(r) for r in tax.role_order]
-        vocab_text.append(tax.guide_interests)
-        vocab_text.append(" ".join(" ".join((s.name, *s.synonyms)) for s in tax.skills))
-        docs = [clean_text(t) for t in corpus_texts] + vocab_text
-        self.vectorizer_ = TfidfVectorizer(
-            sublinear_tf=True,
-            ngram_range=(1, 2),
-            stop_words="english",
-            strip_accents="unicode",
-            min_df=1,
-            dtype=np.float64,
-        ).fit(docs)
+    # -- fitting --
+    def fit(self, corpus: Sequence[str | PostingText]) -> ProfileMatcher:
+        """Fit the TF-IDF weights on the corpus (posting texts, or postings) plus the
+        taxonomy's own text."""
+        self._fit_model().fit(self._docs(corpus) + self._taxonomy_docs())
         return self
 
+    def fit_transform(self, postings: Sequence[str | PostingText]) -> Any:
+        """Fit as :meth:`fit` and return the postings' TF-IDF rows (scipy CSR), to pass to
+        :meth:`prepare` so they are not vectorised twice."""
+        return self._fit_model().fit_transform(self._docs(postings), self._taxonomy_docs())
+
+    def transform(self, postings: Sequence[str | PostingText]) -> Any:
+        self._check()
+        return self.text_model_.transform(self._docs(postings))
+
+    def _fit_model(self) -> Any:
+        from .textsim import HashedTfidf
+
+        self.taxonomy_ = self.taxonomy if self.taxonomy is not None else load_taxonomy()
+        self.weights_ = self._effective_weights()
+        self.text_model_ = HashedTfidf(n_jobs=self.n_jobs)
+        self.fit_token_ = object()
+        return self.text_model_
+
+    def _taxonomy_docs(self) -> list[str]:
+        tax = self.taxonomy_
+        docs = [tax.sector_text(s) for s in SECTORS]
+        docs += [tax.role_text(r) for r in tax.role_order]
+        docs.append(tax.guide_interests)
+        docs.append(" ".join(" ".join((s.name, *s.synonyms)) for s in tax.skills))
+        return docs
+
+    @staticmethod
+    def _docs(corpus: Sequence[str | PostingText]) -> list[str]:
+        return [posting_document(x) if isinstance(x, PostingText) else clean_text(x)
+                for x in corpus]  # fmt: skip
+
     def _check(self) -> None:
-        if not hasattr(self, "vectorizer_"):
+        if not hasattr(self, "text_model_"):
+            from sklearn.exceptions import NotFittedError
+
             raise NotFittedError("ProfileMatcher is not fitted; call fit() first")
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.fit_token_ = object()  # prepared batches belong to the object that made them
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "fit_token_"}
 
     def _effective_weights(self) -> dict[str, float]:
         # Read at every scoring call: the service sets ``weights`` on an unpickled matcher.
@@ -452,95 +419,157 @@ class ProfileMatcher:
         analyses: Sequence[Analysis],
         now: datetime | None = None,
     ) -> list[MatchResult]:
-        """Score many postings at once (one sparse product for the text part)."""
+        """Score many postings for one profile (to score several profiles, prepare once)."""
+        return self.score_prepared(profile, self.prepare(postings, analyses, now))
+
+    def prepare(
+        self,
+        postings: Sequence[PostingText],
+        analyses: Sequence[Analysis],
+        now: datetime | None = None,
+        matrix: Any = None,
+    ) -> PreparedPostings:
+        """Vectorise postings (unless ``matrix``, their rows from :meth:`fit_transform`, is
+        given) and collect what every profile's scoring needs from them."""
         self._check()
         if len(postings) != len(analyses):
             raise ValueError("postings and analyses must have the same length")
-        if not postings:
-            return []
+        if matrix is not None and matrix.shape[0] != len(postings):
+            raise ValueError("matrix must have one row per posting")
         now = now if now is not None else datetime.now(UTC)
         if now.tzinfo is None:
             now = now.replace(tzinfo=UTC)
-        weights = self._effective_weights()
+        if matrix is None:
+            matrix = self.transform(postings) if postings else None
+        with paused_gc():
+            facts = [self._facts(p, a, now) for p, a in zip(postings, analyses, strict=True)]
+        return PreparedPostings(postings, matrix, facts, now, self.fit_token_)
+
+    def _facts(self, p: PostingText, a: Analysis, now: datetime) -> _Facts:
+        roles = self.taxonomy_.roles
+        locs = tuple(loc for loc in p.locations if loc)
+        posted = p.posted_at
+        if posted is not None and posted.tzinfo is None:
+            posted = posted.replace(tzinfo=UTC)
+        return _Facts(
+            ask=skill_ask(a, self.taxonomy_),
+            skills=tuple(a.skills),
+            is_internship=a.is_internship,
+            evidence=a.internship_evidence,
+            role=a.role,
+            role_label=roles[a.role].label if a.role in roles else a.role,
+            sector=a.sector,
+            sector_name=_SECTOR_NAMES.get(a.sector, a.sector),
+            sector_scores=a.sector_scores,
+            locations=locs,
+            remote=bool(detect_remote(p.workplace_type, list(locs), p.title or "")),
+            age_days=None if posted is None else max(0.0, (now - posted).total_seconds() / 86400),
+            seniority=a.seniority,
+            years=a.years_required,
+            deadline=p.deadline,
+            days_left=None if p.deadline is None else (p.deadline - now.date()).days,
+        )
+
+    def score_prepared(self, profile: ProfileSpec, batch: PreparedPostings) -> list[MatchResult]:
+        """Score a prepared batch for one profile (one sparse product for the text part)."""
+        self._check()
+        if batch.fit_token is not self.fit_token_:
+            raise ValueError("the batch was prepared by another fit of the matcher")
+        if not len(batch):
+            return []
+        w = self._effective_weights()
         ctx = _ProfileContext.build(self, profile)
-        docs = [posting_document(p) for p in postings]
-        sims = np.zeros(len(docs))
-        if ctx.vector is not None:
-            matrix = self.vectorizer_.transform(docs)
-            sims = np.asarray((matrix @ ctx.vector.T).toarray()).ravel()
+        if ctx.vector is not None and w["text_scale"] > 0:
+            sims = np.asarray((batch.matrix @ ctx.vector.T).todense()).ravel()
+            text = (1.0 - np.exp(-np.maximum(sims, 0.0) / w["text_scale"])).tolist()
+        else:
+            text = [_NEUTRAL] * len(batch)
+        with paused_gc():
+            return _Scorer(self.taxonomy_, w, ctx, batch).run(text)
+
+
+class _Scorer:
+    """One profile's scoring of one prepared batch (see the module doc for the parts)."""
+
+    def __init__(
+        self, tax: Taxonomy, w: dict[str, float], ctx: _ProfileContext, batch: PreparedPostings
+    ) -> None:
+        self.tax, self.w, self.ctx, self.batch = tax, w, ctx, batch
+        self.places: dict[tuple[str, ...], str | None] = {}  # location strings repeat a lot
+        self.keys = (*_PART_KEYS, "term") if ctx.terms else _PART_KEYS
+        self.part_weights = [(k, w[k]) for k in self.keys]
+        self.total_w = sum(w[k] for k in self.keys)
+
+    def run(self, text: list[float]) -> list[MatchResult]:
         return [
-            self._one(ctx, weights, p, a, float(sim), doc, now)
-            for p, a, sim, doc in zip(postings, analyses, sims, docs, strict=True)
+            self.one(i, f, t) for i, (f, t) in enumerate(zip(self.batch.facts, text, strict=True))
         ]
 
-    # -- internals --
-    def _one(
-        self, ctx: _ProfileContext, w: dict[str, float], p: PostingText, a: Analysis,
-        sim: float, doc: str, now: datetime,
-    ) -> MatchResult:  # fmt: skip
-        tax = self.taxonomy_
-        parts: dict[str, float] = {}
+    def one(self, i: int, f: _Facts, text_part: float) -> MatchResult:
+        ctx, w = self.ctx, self.w
+        parts: dict[str, float] = {"text": text_part}
         reasons: list[str] = []
         late: list[str] = []  # penalties, shown after the positives
-
-        if a.is_internship:
-            reasons.append(f"Internship ({a.internship_evidence})" if a.internship_evidence
-                           else "Internship")  # fmt: skip
-
-        # text similarity
-        if ctx.vector is not None and w["text_scale"] > 0:
-            parts["text"] = 1.0 - math.exp(-max(0.0, sim) / w["text_scale"])
-        else:
-            parts["text"] = _NEUTRAL
+        if f.is_internship:
+            reasons.append(f"Internship ({f.evidence})" if f.evidence else "Internship")
 
         # skills (required ones weigh most when the posting marks them)
-        ask = skill_ask(a, tax)
-        matched = [s for s in a.skills if s in ctx.skills]
-        matched += [s for s, rx in ctx.free_skills if rx.search(doc) and s not in matched]
-        missing_req = [s for s in ask.required if s not in ctx.skills]
-        missing_pref = [s for s in ask.preferred if s not in ctx.skills]
-        coverage = skill_coverage(ask, ctx.skills, w["skills_preferred_share"])
+        ask = f.ask
+        have = ctx.skills
+        matched = [s for s in f.skills if s in have]
+        if ctx.free_skills:
+            low = self.batch.lower_doc(i)
+            # The substring test is a fast filter; the regex then checks word boundaries.
+            matched += [
+                s
+                for s, key, rx in ctx.free_skills
+                if key in low and s not in matched and rx.search(self.batch.doc(i))
+            ]
+        missing_req = [s for s in ask.required if s not in have]
+        missing_pref = [s for s in ask.preferred if s not in have]
         if not ctx.all_skills:
             parts["skills"] = _NEUTRAL
-        elif coverage is None:
-            parts["skills"] = 0.25 + 0.5 * min(1.0, len(matched) / min(len(ctx.all_skills), 6))
         else:
-            used = min(1.0, len(matched) / min(len(ctx.all_skills), 6))
-            parts["skills"] = 0.6 * coverage + 0.4 * used
-        if ask.asked and ctx.all_skills:
-            reasons.append(_skills_reason(ask, ctx.skills, missing_req))
+            used = min(1.0, len(matched) / ctx.skill_cap)
+            coverage = skill_coverage(ask, have, w["skills_preferred_share"])
+            parts["skills"] = 0.25 + 0.5 * used if coverage is None else 0.6 * coverage + 0.4 * used
+        if (ask.required or ask.preferred) and ctx.all_skills:
+            reasons.append(_skills_reason(ask, have, missing_req))
         elif matched:
             reasons.append(f"Mentions your skills: {_list_text(matched)}")
 
         # role
-        role_label = tax.roles[a.role].label if a.role in tax.roles else a.role
-        if a.role in ctx.roles:
+        if f.role in ctx.roles:
             parts["role"] = 1.0
-            reasons.append(f"Role: {role_label} — one of the roles you look for")
-        elif a.role in _ADJACENT_ROLES:
+            reasons.append(f"Role: {f.role_label} — one of the roles you look for")
+        elif f.role in _ADJACENT_ROLES:
             parts["role"] = 0.4
-            reasons.append(f"Role: {role_label}")
+            reasons.append(f"Role: {f.role_label}")
         else:
             parts["role"] = 0.0
 
         # sector
-        sector_name = _SECTOR_NAMES.get(a.sector, a.sector)
         if not ctx.sectors:
             parts["sector"] = _NEUTRAL
-        elif a.sector in ctx.sectors:
+        elif f.sector in ctx.sectors:
             parts["sector"] = 1.0
-            reasons.append(f"{sector_name} employer — in your sectors")
+            reasons.append(f"{f.sector_name} employer — in your sectors")
         else:
-            parts["sector"] = float(sum(a.sector_scores.get(s, 0.0) for s in ctx.sectors))
-            reasons.append(f"{sector_name} employer — not in your sectors")
+            parts["sector"] = float(sum(f.sector_scores.get(s, 0.0) for s in ctx.sectors))
+            reasons.append(f"{f.sector_name} employer — not in your sectors")
 
         # location / remote
-        locs = [loc for loc in p.locations if loc]
-        hit = _location_match(ctx.locations, locs) if ctx.locations else None
+        locs = f.locations
+        hit = None
+        if ctx.locations and locs:
+            if locs in self.places:
+                hit = self.places[locs]
+            else:
+                hit = self.places[locs] = location_match(ctx.locations, locs)
         if hit is not None:
             parts["location"] = 1.0
             reasons.append(f"In {hit} — one of your locations")
-        elif ctx.remote_ok and detect_remote(p.workplace_type, locs, p.title or ""):
+        elif ctx.remote_ok and f.remote:
             parts["location"] = 0.9
             reasons.append("Remote — you accept remote work")
         elif not ctx.locations:
@@ -552,60 +581,40 @@ class ProfileMatcher:
             reasons.append(f"Located in {_list_text(locs, 2)} — not in your locations")
 
         # recency
-        if p.posted_at is not None:
-            posted = p.posted_at if p.posted_at.tzinfo else p.posted_at.replace(tzinfo=UTC)
-            days = max(0.0, (now - posted).total_seconds() / 86400.0)
-            parts["recency"] = 0.5 ** (days / w["recency_half_life_days"])
-            reasons.append(_age_text(days))
+        if f.age_days is not None:
+            parts["recency"] = 0.5 ** (f.age_days / w["recency_half_life_days"])
+            reasons.append(_age_text(f.age_days))
         else:
             parts["recency"] = _NEUTRAL
 
         # internship term (only for profiles that name the terms they want)
         term_mismatch = ""
         if ctx.terms:
-            offered = posting_terms(p, doc)
-            fits = [(_term_fit(want, t), t) for t in offered for want in ctx.terms]
-            best = max((f for f, _ in fits), default=None)
-            wanted_text = _list_text([term_label(t) for t in ctx.terms], 3)
-            if best is None:
-                parts["term"] = _NEUTRAL
-            elif best == 2:
-                parts["term"] = 1.0
-                chosen = next(t for f, t in fits if f == 2)
-                reasons.append(f"{term_label(chosen)} — a term you want")
-            elif best == 1:
-                parts["term"] = 0.75
-                chosen = next(t for f, t in fits if f == 1)
-                unstated = "year" if chosen[1] is None else "season"
-                reasons.append(
-                    f"{term_label(chosen)} ({unstated} not stated) — you want {wanted_text}"
-                )
-            else:
-                parts["term"] = 0.0
-                offered_text = _list_text([term_label(t) for t in offered], 3)
-                term_mismatch = f"For {offered_text} only — you want {wanted_text}"
+            term_mismatch = self._term(i, parts, reasons)
 
-        keys = (*_PART_KEYS, "term") if ctx.terms else _PART_KEYS
-        total_w = sum(w[k] for k in keys)
-        base = sum(w[k] * parts[k] for k in keys) / total_w if total_w > 0 else 0.0
+        base = 0.0
+        if self.total_w > 0:
+            for k, weight in self.part_weights:
+                base += weight * parts[k]
+            base /= self.total_w
 
         # penalties: a student looks for internships, not senior or experienced roles
         factor = 1.0
-        if not a.is_internship:
+        if not f.is_internship:
             pen = w["penalty_not_internship"]
             parts["penalty_not_internship"] = -pen
             factor *= 1.0 - pen
-            late.append("Not an internship" + (f" ({a.internship_evidence})"
-                                               if a.internship_evidence else ""))  # fmt: skip
-        if a.seniority:
+            late.append(f"Not an internship ({f.evidence})" if f.evidence
+                        else "Not an internship")  # fmt: skip
+        if f.seniority:
             pen = w["penalty_seniority"]
             parts["penalty_seniority"] = -pen
             factor *= 1.0 - pen
-            late.append(f"Title says {a.seniority}: not a student role")
-        years = a.years_required
+            late.append(f"Title says {f.seniority}: not a student role")
+        years = f.years
         if years is not None and years >= 2:
             pen = w["penalty_experience"] * (1.0 if years >= 3 else 0.4)
-            if a.is_internship:
+            if f.is_internship:
                 pen /= 2  # interns' "N years of Python" usually counts coursework too
             parts["penalty_experience"] = -round(pen, 6)
             factor *= 1.0 - pen
@@ -616,14 +625,14 @@ class ProfileMatcher:
             factor *= 1.0 - pen
             late.append(term_mismatch)
         score = base * factor
-        if p.deadline is not None:
-            days_left = (p.deadline - now.date()).days
-            if days_left < 0:
+        if f.days_left is not None:
+            assert f.deadline is not None
+            if f.days_left < 0:
                 parts["penalty_deadline"] = -1.0
                 score = 0.0
                 reasons.insert(0, "Application deadline passed")
-            elif days_left <= w["deadline_soon_days"]:
-                reasons.insert(0, _deadline_text(p.deadline, days_left))  # no score change
+            elif f.days_left <= w["deadline_soon_days"]:
+                reasons.insert(0, _deadline_text(f.deadline, f.days_left))  # no score change
 
         return MatchResult(
             score=round(min(1.0, max(0.0, score)), 6),
@@ -633,12 +642,36 @@ class ProfileMatcher:
             reasons=reasons + late,
         )
 
+    def _term(self, i: int, parts: dict[str, float], reasons: list[str]) -> str:
+        """Sets the term part; returns the mismatch message when every offered term differs."""
+        wanted = self.ctx.terms
+        offered = self.batch.terms(i)
+        fits = [(term_fit(want, t), t) for t in offered for want in wanted]
+        best = max((fit for fit, _ in fits), default=None)
+        wanted_text = _list_text([term_label(t) for t in wanted], 3)
+        if best is None:
+            parts["term"] = _NEUTRAL
+        elif best == 2:
+            parts["term"] = 1.0
+            chosen = next(t for fit, t in fits if fit == 2)
+            reasons.append(f"{term_label(chosen)} — a term you want")
+        elif best == 1:
+            parts["term"] = 0.75
+            chosen = next(t for fit, t in fits if fit == 1)
+            unstated = "year" if chosen[1] is None else "season"
+            reasons.append(f"{term_label(chosen)} ({unstated} not stated) — you want {wanted_text}")
+        else:
+            parts["term"] = 0.0
+            offered_text = _list_text([term_label(t) for t in offered], 3)
+            return f"For {offered_text} only — you want {wanted_text}"
+        return ""
+
 
 class _ProfileContext:
     """Per-call profile preprocessing (canonical skills, vector, preferences)."""
 
     __slots__ = ("all_skills", "free_skills", "locations", "remote_ok", "roles", "sectors",
-                 "skills", "terms", "vector")  # fmt: skip
+                 "skill_cap", "skills", "terms", "vector")  # fmt: skip
 
     @classmethod
     def build(cls, matcher: ProfileMatcher, profile: ProfileSpec) -> _ProfileContext:
@@ -647,15 +680,17 @@ class _ProfileContext:
         canon, free = profile_skills(profile, tax)
         ctx.skills = frozenset(canon)
         ctx.all_skills = canon + free
+        ctx.skill_cap = max(1, min(len(ctx.all_skills), 6))  # "uses N of your skills" saturates
         # Skills outside the taxonomy are looked up literally in the posting text.
         ctx.free_skills = [
-            (s, re.compile(rf"(?<![\w+#]){re.escape(s)}(?![\w+#])", re.I)) for s in free
+            (s, s.casefold(), re.compile(rf"(?<![\w+#]){re.escape(s)}(?![\w+#])", re.I))
+            for s in free
         ]
         text = " ".join(
             x for x in (profile.interests, clean_text(profile.resume_text), " ".join(canon + free))
             if x
         )  # fmt: skip
-        vec = matcher.vectorizer_.transform([text]) if text.strip() else None
+        vec = matcher.text_model_.transform([text]) if text.strip() else None
         ctx.vector = vec if vec is not None and vec.nnz else None
         ctx.roles = frozenset(profile.roles or tax.guide_core_roles)
         ctx.sectors = frozenset(

@@ -830,7 +830,10 @@ def _state(config_path: str, db_url: str, clock: Callable[[], datetime] | None) 
     if _process_config is not None:
         config_path, db_url = _process_config
     path = Path(config_path) if config_path else None
-    state = AppState(config_path=path, db_url=db_url or None, clock=clock or _clock.now)
+    # parallel=False: jobs run in threads, and forking a threaded process is unsafe.
+    state = AppState(
+        config_path=path, db_url=db_url or None, clock=clock or _clock.now, parallel=False
+    )
     key = _file_key(path)
     if key is not None:
         env_db = os.environ.get("INTERNSCOUT_DATABASE_URL")

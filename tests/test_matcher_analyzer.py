@@ -150,11 +150,18 @@ def test_n_jobs_gives_the_same_results(analyzer: PostingAnalyzer, monkeypatch) -
                     description=ML_BODY + (" Our hospitals care for patients." if i % 3 else ""))
         for i in range(60)
     ]  # fmt: skip
-    monkeypatch.setattr(PostingAnalyzer, "PARALLEL_MIN", 10)
+    from matcher import classify
+    from matcher.parallel import worker_count
+
+    assert worker_count(2, len(postings), 10) == 1  # small batch: ~500 postings per worker
+    monkeypatch.setattr(classify, "worker_count", lambda *a, **k: 2)
     parallel = PostingAnalyzer(n_jobs=2).fit()
-    assert parallel._workers(len(postings)) == 1  # small batch: ~500 postings per worker
-    parallel._workers = lambda n: 2  # type: ignore[method-assign]
     assert parallel.analyze_many(postings) == analyzer.analyze_many(postings)
+    # Chunks never split an employer (each worker pools its employers' evidence).
+    chunks = classify._employer_chunks(postings, 4)
+    owners = [{postings[i].company for i in c} for c in chunks]
+    assert all(not (a & b) for k, a in enumerate(owners) for b in owners[k + 1 :])
+    assert sorted(i for c in chunks for i in c) == list(range(len(postings)))
 
 
 def test_analyze_equals_analyze_many_for_one(analyzer: PostingAnalyzer) -> None:

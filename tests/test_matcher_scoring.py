@@ -25,7 +25,7 @@ from matcher import (
     load_taxonomy,
     rank,
 )
-from matcher.scoring import _location_match
+from matcher.places import location_match
 
 NOW = datetime(2025, 3, 1, 12, tzinfo=UTC)
 BODY = ("Work on machine learning for patient data at our hospital. Python, SQL, pandas, "
@@ -143,7 +143,7 @@ def test_remote_and_location(matcher, analyses) -> None:
     ],
 )
 def test_location_matching(wanted: str, location: str, hit: bool) -> None:
-    assert (_location_match([wanted], [location]) is not None) is hit
+    assert (location_match([wanted], [location]) is not None) is hit
 
 
 def test_recency_decays(matcher, analyses) -> None:
@@ -313,13 +313,13 @@ def test_skill_marks_edge_cases(matcher) -> None:
     ],
 )
 def test_parse_terms(text: str, terms: list) -> None:
-    from matcher.scoring import parse_terms
+    from matcher.terms import parse_terms
 
     assert parse_terms(text) == terms
 
 
 def test_posting_terms_sources() -> None:
-    from matcher.scoring import posting_terms
+    from matcher.terms import posting_terms
 
     assert posting_terms(PostingText(title="Intern", terms=["Fall 2026", "Summer 2027"])) == [
         ("Fall", 2026), ("Summer", 2027)

@@ -57,20 +57,22 @@ class Calls:
 def spies(monkeypatch: pytest.MonkeyPatch) -> dict[str, Calls]:
     out = {
         "unpickle": Calls(pickle.loads),
-        "fit": Calls(ProfileMatcher.fit),
+        "fit": Calls(ProfileMatcher.fit_transform),
         "analyze_many": Calls(PostingAnalyzer.analyze_many),
-        "score_many": Calls(ProfileMatcher.score_many),
+        "prepare": Calls(ProfileMatcher.prepare),
         "load_model_state": Calls(store.load_model_state),
     }
     monkeypatch.setattr(pickle, "loads", out["unpickle"])
-    monkeypatch.setattr(ProfileMatcher, "fit", lambda self, *a, **k: out["fit"](self, *a, **k))
+    monkeypatch.setattr(
+        ProfileMatcher, "fit_transform", lambda self, *a, **k: out["fit"](self, *a, **k)
+    )
     monkeypatch.setattr(
         PostingAnalyzer,
         "analyze_many",
         lambda self, *a, **k: out["analyze_many"](self, *a, **k),
     )
     monkeypatch.setattr(
-        ProfileMatcher, "score_many", lambda self, *a, **k: out["score_many"](self, *a, **k)
+        ProfileMatcher, "prepare", lambda self, *a, **k: out["prepare"](self, *a, **k)
     )
     monkeypatch.setattr(store, "load_model_state", out["load_model_state"])
     return out
@@ -98,7 +100,7 @@ def test_nothing_pending_loads_no_model_and_analyses_nothing(any_db, clock, spie
     assert spies["load_model_state"].calls == []  # not even its blob read
     assert spies["fit"].calls == []
     assert spies["analyze_many"].calls == []
-    assert spies["score_many"].calls == []
+    assert spies["prepare"].calls == []
 
 
 def test_guide_profile_with_nothing_pending_loads_no_model(fresh_db, clock, spies):
@@ -144,7 +146,7 @@ def test_new_postings_only_are_analysed_and_scored(any_db, clock, spies):
     assert (report.analysed, report.scored, report.refitted) == (2, 2, False)
     analysed = spies["analyze_many"].calls[0][1]
     assert sorted(p.title for p in analysed) == ["ML Intern", "NLP Intern"]
-    assert len(spies["score_many"].calls[0][2]) == 2
+    assert len(spies["prepare"].calls[0][2]) == 2
     assert len(spies["unpickle"].calls) == 1  # loaded once, because there was work
     assert spies["fit"].calls == []
 

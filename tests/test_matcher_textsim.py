@@ -1,0 +1,138 @@
+"""Hashed TF-IDF (matcher.textsim) and prepared batches (ProfileMatcher.prepare)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from matcher import PostingAnalyzer, PostingText, ProfileMatcher, ProfileSpec, textsim
+from matcher.textsim import HashedTfidf
+
+NOW = datetime(2027, 1, 10, tzinfo=UTC)
+WORDS = ["python", "sql", "pandas", "spark", "kafka", "hospital", "patients", "clinical", "bank", "trading", "risk", "model", "learning", "machine", "data", "pipeline", "dashboard", "research", "lab", "university", "grant", "policy", "county", "public", "health", "nurse", "teaching", "students", "cloud", "aws", "docker", "kubernetes"]  # fmt: skip
+
+
+def _docs(n: int, seed: int = 7) -> list[str]:
+    rng = np.random.default_rng(seed)
+    return [" ".join(rng.choice(WORDS, size=int(rng.integers(5, 60)))) for _ in range(n)]
+
+
+def test_same_similarities_as_scikit_learn_tfidf() -> None:
+    docs = _docs(300)
+    queries = ["machine learning for clinical data", "spark kafka pipeline", "public policy"]
+    ours = HashedTfidf(n_features=2**24).fit(docs)  # no two of these words share a bucket
+    sk = TfidfVectorizer(
+        sublinear_tf=True, ngram_range=(1, 2), stop_words="english", strip_accents="unicode"
+    ).fit(docs)
+    got = (ours.transform(docs) @ ours.transform(queries).T).toarray()
+    want = (sk.transform(docs) @ sk.transform(queries).T).toarray()
+    np.testing.assert_allclose(got, want, atol=1e-5)
+    rows = ours.transform(docs)
+    np.testing.assert_allclose(np.sqrt(rows.multiply(rows).sum(axis=1)).A1, 1.0, rtol=1e-5)
+
+
+def test_words_no_document_has_weigh_nothing() -> None:
+    model = HashedTfidf().fit(["python and sql"])
+    assert model.transform(["zebra quokka"]).nnz == 0
+    assert model.transform(["python zebra"]).nnz == 1
+
+
+def test_fit_transform_equals_fit_then_transform() -> None:
+    docs = _docs(50)
+    a = HashedTfidf()
+    rows = a.fit_transform(docs, extra=["extra text counted for idf"])
+    b = HashedTfidf().fit(docs + ["extra text counted for idf"])
+    assert (abs(rows - b.transform(docs)) > 1e-6).nnz == 0
+    assert rows.shape[0] == 50
+
+
+def test_workers_give_identical_vectors(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(textsim, "PARALLEL_MIN", 10)
+    docs = _docs(400)
+    one = HashedTfidf().fit_transform(docs)
+    two = HashedTfidf(n_jobs=2).fit_transform(docs)
+    assert one.shape == two.shape and (abs(one - two) > 0).nnz == 0
+
+
+def test_empty_batches() -> None:
+    model = HashedTfidf().fit(["python"])
+    assert model.transform([]).shape == (0, model.n_features)
+
+
+# -- prepared batches -------------------------------------------------------------------------
+
+POSTINGS = [
+    PostingText(title="Machine Learning Intern", company="Mercy Hospital",
+                description="Python, SQL and PyTorch for clinical NLP. Summer 2027 internship.",
+                locations=["Boston, MA"], posted_at=NOW - timedelta(days=2)),
+    PostingText(title="Data Analyst Intern", company="First Bank",
+                description="Excel, SQL and Tableau dashboards for risk. Requirements: SQL. "
+                "Preferred: Power BI.", locations=["Remote - US"], posted_at=NOW),
+    PostingText(title="Senior Software Engineer", company="Acme",
+                description="Java and Kubernetes. 7+ years of experience.",
+                locations=["Austin, TX"], posted_at=NOW - timedelta(days=40)),
+    PostingText(title="Research Assistant (Student)", company="Lakeside University",
+                description="Stata and R for a policy lab; GIS a plus.", locations=[]),
+]  # fmt: skip
+PROFILES = [
+    ProfileSpec("ana", ["python", "sql", "pytorch", "Quantum Basket Weaving"],
+                "clinical NLP", sectors=["healthcare"], locations=["Boston"],
+                terms=["Summer 2027"]),
+    ProfileSpec("bo", ["excel", "sql"], "risk dashboards", sectors=["finance"], remote_ok=True),
+    ProfileSpec("cy"),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def analyses():
+    return PostingAnalyzer().fit().analyze_many(POSTINGS)
+
+
+@pytest.fixture(scope="module")
+def fitted() -> ProfileMatcher:
+    return ProfileMatcher().fit(POSTINGS)
+
+
+def test_prepared_batch_scores_as_score_many(fitted, analyses) -> None:
+    batch = fitted.prepare(POSTINGS, analyses, NOW)
+    for spec in PROFILES:
+        assert fitted.score_prepared(spec, batch) == fitted.score_many(
+            spec, POSTINGS, analyses, NOW
+        )
+
+
+def test_fit_transform_rows_score_the_same(analyses) -> None:
+    a = ProfileMatcher()
+    rows = a.fit_transform(POSTINGS)
+    with_rows = a.prepare(POSTINGS, analyses, NOW, matrix=rows)
+    without = a.prepare(POSTINGS, analyses, NOW)
+    for spec in PROFILES:
+        assert a.score_prepared(spec, with_rows) == a.score_prepared(spec, without)
+    with pytest.raises(ValueError, match="one row per posting"):
+        a.prepare(POSTINGS, analyses, NOW, matrix=rows[:2])
+
+
+def test_take_keeps_scores(fitted, analyses) -> None:
+    batch = fitted.prepare(POSTINGS, analyses, NOW)
+    full = fitted.score_prepared(PROFILES[0], batch)
+    part = fitted.score_prepared(PROFILES[0], batch.take([3, 0]))
+    assert part == [full[3], full[0]]
+
+
+def test_free_text_skill_found_in_posting(fitted, analyses) -> None:
+    weaving = replace(POSTINGS[3], description=POSTINGS[3].description + " Quantum basket weaving.")
+    batch = fitted.prepare([weaving, POSTINGS[2]], [analyses[3], analyses[2]], NOW)
+    hit, miss = fitted.score_prepared(PROFILES[0], batch)
+    assert "Quantum Basket Weaving" in hit.matched_skills
+    assert "Quantum Basket Weaving" not in miss.matched_skills
+
+
+def test_batch_of_another_fit_is_refused(fitted, analyses) -> None:
+    batch = fitted.prepare(POSTINGS, analyses, NOW)
+    other = ProfileMatcher().fit(POSTINGS)
+    with pytest.raises(ValueError, match="another fit"):
+        other.score_prepared(PROFILES[0], batch)
