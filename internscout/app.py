@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     import store
     from internscout.service import RefreshReport, Service
+    from matcher import Taxonomy
     from scheduler.digest import DigestOutcome
 
 
@@ -34,6 +35,7 @@ class AppState:
     _config: AppConfig | None = field(default=None, repr=False)
     _engine: Engine | None = field(default=None, repr=False)
     _service: Service | None = field(default=None, repr=False)
+    _taxonomy: Taxonomy | None = field(default=None, repr=False)
     # Worker processes for big classify/score batches; off where threads run (the scheduler).
     parallel: bool = True
 
@@ -49,6 +51,15 @@ class AppState:
             self._engine = store.make_engine(self.config().database_url)
         return self._engine
 
+    def taxonomy(self) -> Taxonomy:
+        """The packaged taxonomy, extended by the config's `scoring.taxonomy` files."""
+        if self._taxonomy is None:
+            from matcher import load_taxonomy
+
+            files = self.config().taxonomy_files
+            self._taxonomy = load_taxonomy(extra=files) if files else load_taxonomy()
+        return self._taxonomy
+
     def service(self) -> Service:
         if self._service is None:
             from internscout.service import Service
@@ -58,6 +69,7 @@ class AppState:
                 self.engine(),
                 self.clock,
                 weights=config.weights,
+                taxonomy=self.taxonomy(),
                 workers=config.workers if self.parallel else None,
             )
         return self._service

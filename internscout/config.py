@@ -80,6 +80,8 @@ class AppConfig:
     weights: dict[str, float] = field(default_factory=dict)
     # Processes for classifying/vectorising large batches; -1: one per CPU.
     workers: int = -1
+    # User TOML files extending the packaged taxonomy (skills, synonyms, cues, roles).
+    taxonomy_files: list[Path] = field(default_factory=list)
     crawl_timeout: float = 1800.0
     crawl_settings: dict[str, Any] = field(default_factory=dict)
     digest_dir: Path = field(default_factory=lambda: default_data_dir() / "digests")
@@ -192,6 +194,13 @@ def parse_config(data: dict[str, Any], path: Path | None) -> AppConfig:
             f"{where}: scoring.workers: expected a positive number of processes (or -1: one per CPU)"
         )
 
+    taxonomy_files = []
+    for i, name in enumerate(_str_list(scoring, "taxonomy", f"{where}: scoring")):
+        file = base / Path(name).expanduser()
+        if not file.is_file():
+            raise ConfigError(f"{where}: scoring.taxonomy[{i}]: file not found: {file}")
+        taxonomy_files.append(file)
+
     crawl = _table(data, "crawl", where)
     timeout = crawl.get("timeout", 1800)
     if not isinstance(timeout, (int, float)) or timeout <= 0:
@@ -209,6 +218,7 @@ def parse_config(data: dict[str, Any], path: Path | None) -> AppConfig:
         profiles=profiles,
         weights=weights,
         workers=workers,
+        taxonomy_files=taxonomy_files,
         crawl_timeout=float(timeout),
         crawl_settings=dict(settings),
         digest_dir=digest_dir,

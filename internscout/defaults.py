@@ -30,6 +30,9 @@ timeout = 1800
 # Processes used to classify and vectorise large batches (a full rescore); -1: one per CPU,
 # 1: everything in this process. The scheduler always works in-process.
 # workers = -1
+# Your own additions to the taxonomy (skills, synonyms, sector cues, roles), in the format of
+# matcher/data/taxonomy.toml; paths are relative to this file. A change re-classifies postings.
+# taxonomy = ["my-skills.toml"]
 
 [scoring.weights]
 # How much each part of a score counts (parts are normalised by their sum), and the

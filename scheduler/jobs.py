@@ -860,13 +860,17 @@ def _service_for(state: AppState) -> Any:
     from internscout.service import Service
 
     weights = state.config().weights
-    key = (_generation, state.engine(), state.clock, tuple(sorted(weights.items())))
+    taxonomy = state.taxonomy()
+    key = (_generation, state.engine(), state.clock, tuple(sorted(weights.items())),
+           taxonomy.version)  # fmt: skip
     services = getattr(_local, "services", None)
     if services is None or services[0] != _generation:
         services = _local.services = (_generation, {})
     service = services[1].get(key)
     if service is None:
-        service = services[1][key] = Service(state.engine(), state.clock, weights=weights)
+        service = services[1][key] = Service(
+            state.engine(), state.clock, weights=weights, taxonomy=taxonomy
+        )
     return service
 
 

@@ -292,7 +292,9 @@ def test_evaluate_on_small_labelled_files(runner: CliRunner, tmp_path: Path):
     assert err.exit_code == 2 and "bad.jsonl:2" in err.output
 
 
-def test_sources_lists_last_crawl_status_counts_and_errors(runner: CliRunner, tmp_path: Path, clock):
+def test_sources_lists_last_crawl_status_counts_and_errors(
+    runner: CliRunner, tmp_path: Path, clock
+):
     import store
 
     cfg = tmp_path / "c.toml"
@@ -303,10 +305,21 @@ def test_sources_lists_last_crawl_status_counts_and_errors(runner: CliRunner, tm
         "[[sources]]\nname = 'fresh'\nkind = 'lever'\nboard = 'fresh'\n"
     )
     engine = store.make_engine(f"sqlite:///{db}")
-    store.record_crawl_run(engine, store.CrawlRunIn("acme", "greenhouse", "acme", clock(), clock(),
-                                                    "failed", new=7, error="HTTP 503"))
-    store.record_failed_pages(engine, "acme", [store.FailedPageIn("https://x/1", "detail", "HTTP 500"),
-                                               store.FailedPageIn("https://x/2", "detail", "HTTP 500")], clock())
+    store.record_crawl_run(
+        engine,
+        store.CrawlRunIn(
+            "acme", "greenhouse", "acme", clock(), clock(), "failed", new=7, error="HTTP 503"
+        ),
+    )
+    store.record_failed_pages(
+        engine,
+        "acme",
+        [
+            store.FailedPageIn("https://x/1", "detail", "HTTP 500"),
+            store.FailedPageIn("https://x/2", "detail", "HTTP 500"),
+        ],
+        clock(),
+    )
     result = runner.invoke(app, ["--config", str(cfg), "sources"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
     acme = next(line for line in result.output.splitlines() if "acme" in line)
@@ -315,3 +328,30 @@ def test_sources_lists_last_crawl_status_counts_and_errors(runner: CliRunner, tm
     assert cells[9] == "2" and "HTTP 503" in cells[10]
     fresh = next(line for line in result.output.splitlines() if "fresh" in line)
     assert "never" in fresh
+
+
+def test_config_taxonomy_extension_is_used(runner: CliRunner, env: dict, clock):
+    """`[scoring] taxonomy` files extend the skills the matcher finds (no code change)."""
+    base = ["--config", str(env["config"])]
+    ext = env["tmp"] / "my-skills.toml"
+    ext.write_text('[[skills]]\nname = "Quantum Widgets"\ngroup = "data_tools"\n'
+                   'synonyms = ["qwidgets"]\n')  # fmt: skip
+    data = env["tmp"] / "one.jsonl"
+    posting = {**POSTINGS[0], "title": "Widget Data Intern", "url": "https://acme.example/qw",
+               "description": "Build qwidgets pipelines with Python."}  # fmt: skip
+    data.write_text(json.dumps(posting) + "\n")
+    assert invoke(runner, [*base, "import", str(data)], clock).exit_code == 0
+
+    def skills() -> list[str]:
+        out = invoke(runner, [*base, "rank", "--all", "--format", "json", "--limit", "0"], clock)
+        assert out.exit_code == 0, out.output
+        row = next(r for r in json.loads(out.output) if r["title"] == "Widget Data Intern")
+        return row["matched_skills"] + row["missing_skills"]
+
+    assert "Quantum Widgets" not in skills()
+    cfg = env["config"].read_text()
+    env["config"].write_text(cfg + '\n[scoring]\ntaxonomy = ["my-skills.toml"]\n')
+    assert "Quantum Widgets" in skills()  # the new taxonomy version re-classifies
+    env["config"].write_text(cfg + '\n[scoring]\ntaxonomy = ["missing.toml"]\n')
+    bad = invoke(runner, [*base, "rank"], clock)
+    assert bad.exit_code == 2 and "scoring.taxonomy[0]: file not found" in bad.output
