@@ -320,6 +320,7 @@ def main() -> int:
     parser.add_argument("--embed-sample", type=int, default=2_000)
     parser.add_argument("--skip-bm25", action="store_true")
     parser.add_argument("--skip-embeddings", action="store_true")
+    parser.add_argument("--skip-incremental", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
@@ -370,19 +371,26 @@ def main() -> int:
 
     # The stored starting point of the incremental benchmark (not timed): postings written
     # by another process, then this run's analyses, matcher and each profile's scores.
-    print("storing postings for the incremental benchmark (not timed)...", flush=True)
-    report["store"] = _child("store", args, ["--db", db])
+    keep = not args.skip_incremental
+    if keep:
+        print("storing postings for the incremental benchmark (not timed)...", flush=True)
+        report["store"] = _child("store", args, ["--db", db])
     engine = store.make_engine(db)
     service = Service(engine, lambda: synthetic.NOW)
     p = store.Posting.__table__
-    with engine.connect() as conn:
-        cols = p.select().with_only_columns(p.c.id, p.c.external_id, p.c.content_hash)
-        ids = {ext: (pid, h) for pid, ext, h in conn.execute(cols)}
-    keyed = [ids[ext] for ext in external_ids]
-    store.save_analyses(
-        engine, [service.analysis_row(pid, h, a) for (pid, h), a in zip(keyed, analyses, strict=True)]
-    )  # fmt: skip
-    fit_id = service.store_matcher(fitted)
+    keyed: list[tuple[int, str]] = []
+    fit_id = ""
+    if keep:
+        with engine.connect() as conn:
+            cols = p.select().with_only_columns(p.c.id, p.c.external_id, p.c.content_hash)
+            ids = {ext: (pid, h) for pid, ext, h in conn.execute(cols)}
+        keyed = [ids[ext] for ext in external_ids]
+        rows_a = [
+            service.analysis_row(pid, h, a) for (pid, h), a in zip(keyed, analyses, strict=True)
+        ]
+        store.save_analyses(engine, rows_a)
+        del rows_a
+        fit_id = service.store_matcher(fitted)
 
     score_times = []
     for spec in PROFILES[: args.profiles]:
@@ -391,6 +399,8 @@ def main() -> int:
         results = fitted.score_prepared(spec, batch)
         score_times.append(time.perf_counter() - started)
         print(f"score {spec.name}: {score_times[-1]:.1f} s", flush=True)
+        if not keep:
+            continue
         ph = service.profile_hash(spec)
         store.upsert_profile(engine, spec.name, None, asdict(spec), ph, synthetic.NOW)
         rows = [
@@ -410,10 +420,12 @@ def main() -> int:
     gc.collect()
 
     # 2. Incremental, in a fresh process.
-    print("incremental...", flush=True)
-    report["incremental"] = inc = _child(
-        "incremental", args, ["--db", db, "--profiles", str(args.profiles)]
-    )
+    inc: dict[str, Any] = {"error": "skipped (--skip-incremental)"}
+    if keep:
+        print("incremental...", flush=True)
+        report["incremental"] = inc = _child(
+            "incremental", args, ["--db", db, "--profiles", str(args.profiles)]
+        )
 
     # 3. Baselines, each in its own process.
     if not args.skip_bm25:

@@ -105,6 +105,9 @@ class Service:
         else:
             ids = store.pending_analysis_ids(self.engine, self.model_version)
             if not ids:
+                # Postings closed or reopened by a crawl change which listing stands for a
+                # duplicate group: one lookup on the small index of pending changes.
+                store.link_duplicates(self.engine, posting_ids=[])
                 return 0
             postings = store.analysis_inputs(self.engine, ids)
         if not postings:
@@ -116,9 +119,10 @@ class Service:
         ]
         store.save_analyses(self.engine, rows)
         # New or changed postings may be other listings of a job we already have.
-        store.link_duplicates(
-            self.engine, None if full else {p.company for p in postings if p.company}
-        )
+        if full:
+            store.link_duplicates(self.engine)
+        else:
+            store.link_duplicates(self.engine, posting_ids=[p.id for p in postings])
         return len(rows)
 
     def analysis_row(self, posting_id: int, posting_hash: str, a: Analysis) -> dict[str, Any]:

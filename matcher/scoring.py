@@ -248,6 +248,7 @@ class _Facts:
     skills: tuple[str, ...]
     is_internship: bool
     evidence: str
+    intern_reason: str  # "Internship (...)" or "Not an internship (...)"
     role: str
     role_label: str
     sector: str
@@ -256,6 +257,7 @@ class _Facts:
     locations: tuple[str, ...]
     remote: bool
     age_days: float | None
+    age_text: str
     seniority: str | None
     years: int | None
     deadline: date | None
@@ -451,11 +453,14 @@ class ProfileMatcher:
         posted = p.posted_at
         if posted is not None and posted.tzinfo is None:
             posted = posted.replace(tzinfo=UTC)
+        age = None if posted is None else max(0.0, (now - posted).total_seconds() / 86400)
+        kind = "Internship" if a.is_internship else "Not an internship"
         return _Facts(
             ask=skill_ask(a, self.taxonomy_),
             skills=tuple(a.skills),
             is_internship=a.is_internship,
             evidence=a.internship_evidence,
+            intern_reason=f"{kind} ({a.internship_evidence})" if a.internship_evidence else kind,
             role=a.role,
             role_label=roles[a.role].label if a.role in roles else a.role,
             sector=a.sector,
@@ -463,7 +468,8 @@ class ProfileMatcher:
             sector_scores=a.sector_scores,
             locations=locs,
             remote=bool(detect_remote(p.workplace_type, list(locs), p.title or "")),
-            age_days=None if posted is None else max(0.0, (now - posted).total_seconds() / 86400),
+            age_days=age,
+            age_text="" if age is None else _age_text(age),
             seniority=a.seniority,
             years=a.years_required,
             deadline=p.deadline,
@@ -479,13 +485,18 @@ class ProfileMatcher:
             return []
         w = self._effective_weights()
         ctx = _ProfileContext.build(self, profile)
+        # The text and recency parts of the whole batch at once.
         if ctx.vector is not None and w["text_scale"] > 0:
             sims = np.asarray((batch.matrix @ ctx.vector.T).todense()).ravel()
-            text = (1.0 - np.exp(-np.maximum(sims, 0.0) / w["text_scale"])).tolist()
+            text = np.round(1.0 - np.exp(-np.maximum(sims, 0.0) / w["text_scale"]), 6).tolist()
         else:
             text = [_NEUTRAL] * len(batch)
+        ages = np.array([np.nan if f.age_days is None else f.age_days for f in batch.facts])
+        with np.errstate(invalid="ignore"):
+            recency = np.round(0.5 ** (ages / w["recency_half_life_days"]), 6)
+        recency[np.isnan(ages)] = _NEUTRAL
         with paused_gc():
-            return _Scorer(self.taxonomy_, w, ctx, batch).run(text)
+            return _Scorer(self.taxonomy_, w, ctx, batch).run(text, recency.tolist())
 
 
 class _Scorer:
@@ -500,18 +511,18 @@ class _Scorer:
         self.part_weights = [(k, w[k]) for k in self.keys]
         self.total_w = sum(w[k] for k in self.keys)
 
-    def run(self, text: list[float]) -> list[MatchResult]:
+    def run(self, text: list[float], recency: list[float]) -> list[MatchResult]:
+        facts = self.batch.facts
         return [
-            self.one(i, f, t) for i, (f, t) in enumerate(zip(self.batch.facts, text, strict=True))
+            self.one(i, f, t, r)
+            for i, (f, t, r) in enumerate(zip(facts, text, recency, strict=True))
         ]
 
-    def one(self, i: int, f: _Facts, text_part: float) -> MatchResult:
+    def one(self, i: int, f: _Facts, text_part: float, recency: float) -> MatchResult:
         ctx, w = self.ctx, self.w
         parts: dict[str, float] = {"text": text_part}
-        reasons: list[str] = []
+        reasons: list[str] = [f.intern_reason] if f.is_internship else []
         late: list[str] = []  # penalties, shown after the positives
-        if f.is_internship:
-            reasons.append(f"Internship ({f.evidence})" if f.evidence else "Internship")
 
         # skills (required ones weigh most when the posting marks them)
         ask = f.ask
@@ -532,7 +543,8 @@ class _Scorer:
         else:
             used = min(1.0, len(matched) / ctx.skill_cap)
             coverage = skill_coverage(ask, have, w["skills_preferred_share"])
-            parts["skills"] = 0.25 + 0.5 * used if coverage is None else 0.6 * coverage + 0.4 * used
+            value = 0.25 + 0.5 * used if coverage is None else 0.6 * coverage + 0.4 * used
+            parts["skills"] = round(value, 6)
         if (ask.required or ask.preferred) and ctx.all_skills:
             reasons.append(_skills_reason(ask, have, missing_req))
         elif matched:
@@ -555,7 +567,8 @@ class _Scorer:
             parts["sector"] = 1.0
             reasons.append(f"{f.sector_name} employer — in your sectors")
         else:
-            parts["sector"] = float(sum(f.sector_scores.get(s, 0.0) for s in ctx.sectors))
+            scores = f.sector_scores
+            parts["sector"] = round(sum(scores.get(s, 0.0) for s in ctx.sectors), 6)
             reasons.append(f"{f.sector_name} employer — not in your sectors")
 
         # location / remote
@@ -580,12 +593,9 @@ class _Scorer:
             parts["location"] = 0.0
             reasons.append(f"Located in {_list_text(locs, 2)} — not in your locations")
 
-        # recency
-        if f.age_days is not None:
-            parts["recency"] = 0.5 ** (f.age_days / w["recency_half_life_days"])
-            reasons.append(_age_text(f.age_days))
-        else:
-            parts["recency"] = _NEUTRAL
+        parts["recency"] = recency
+        if f.age_text:
+            reasons.append(f.age_text)
 
         # internship term (only for profiles that name the terms they want)
         term_mismatch = ""
@@ -604,8 +614,7 @@ class _Scorer:
             pen = w["penalty_not_internship"]
             parts["penalty_not_internship"] = -pen
             factor *= 1.0 - pen
-            late.append(f"Not an internship ({f.evidence})" if f.evidence
-                        else "Not an internship")  # fmt: skip
+            late.append(f.intern_reason)
         if f.seniority:
             pen = w["penalty_seniority"]
             parts["penalty_seniority"] = -pen
@@ -636,7 +645,7 @@ class _Scorer:
 
         return MatchResult(
             score=round(min(1.0, max(0.0, score)), 6),
-            parts={k: round(v, 6) for k, v in parts.items()},
+            parts=parts,
             matched_skills=matched,
             missing_skills=missing_req + missing_pref,
             reasons=reasons + late,

@@ -44,12 +44,41 @@ def _text() -> Any:
     return Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
 
 
+def _bigint() -> Any:
+    return Field(default=None, sa_column=sa.Column(sa.BigInteger, nullable=True))
+
+
+# Postings whose dedupe fingerprint or links are out of date: new (never fingerprinted),
+# changed content, or opened/closed since they were linked. A partial index on it keeps
+# "what needs relinking" a seek over a handful of rows; store.dedupe queries this exact
+# text so SQLite and PostgreSQL match the query to the index.
+DEDUPE_STALE_SQL = (
+    "dedupe_hash IS NULL OR dedupe_hash <> content_hash OR dedupe_closed <> (closed_at IS NOT NULL)"
+)
+DEDUPE_KEY_COLUMNS = (
+    "dedupe_url",
+    "dedupe_apply",
+    "dedupe_title",
+    "dedupe_band0",
+    "dedupe_band1",
+    "dedupe_band2",
+    "dedupe_band3",
+)
+
+
+def _partial(name: str, column: str, where: str) -> sa.Index:
+    return sa.Index(name, column, sqlite_where=sa.text(where), postgresql_where=sa.text(where))
+
+
 class Posting(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("source_kind", "board", "external_id", name="uq_posting_source"),
         # Covering index of (id, content hash): "what needs re-analysis / re-scoring" is
         # answered from indexes alone, without reading the rows' descriptions.
         sa.Index("ix_posting_id_hash", "id", "content_hash"),
+        _partial("ix_posting_dedupe_stale", "id", DEDUPE_STALE_SQL),
+        # Duplicate candidates by key; partial, so unfingerprinted rows cost upserts nothing.
+        *(_partial(f"ix_posting_{c}", c, f"{c} IS NOT NULL") for c in DEDUPE_KEY_COLUMNS),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -88,6 +117,20 @@ class Posting(SQLModel, table=True):
     # Cross-source duplicates point at the posting that stands for them (never deleted).
     duplicate_of: int | None = Field(default=None, index=True)
     duplicate_reason: str | None = None
+    # Dedupe fingerprint (store/dedupe.py), filled lazily by `link_duplicates` so that
+    # unchanged postings are never re-read or re-hashed. Keys are signed 64-bit hashes
+    # scoped by the employer block; NULL keys mean "no employer" (never linked).
+    dedupe_hash: str | None = Field(default=None, max_length=64)  # content_hash it is for
+    dedupe_closed: bool | None = None  # closed state the links were computed with
+    dedupe_text_len: int | None = None  # description length: any text / long enough to compare
+    dedupe_simhash: int | None = _bigint()  # NULL: text too short for a text match
+    dedupe_url: int | None = _bigint()  # canonical URL
+    dedupe_apply: int | None = _bigint()  # canonical apply URL (same key space as dedupe_url)
+    dedupe_title: int | None = _bigint()  # normalised title|location
+    dedupe_band0: int | None = _bigint()  # the four 16-bit SimHash bands
+    dedupe_band1: int | None = _bigint()
+    dedupe_band2: int | None = _bigint()
+    dedupe_band3: int | None = _bigint()
 
 
 class Source(SQLModel, table=True):
