@@ -167,3 +167,54 @@ def _tiny_pdf(text: str) -> bytes:
         xref,
     )
     return bytes(out)
+
+
+OTHER = ProfileConfig(
+    name="bo", skills=["excel", "tableau"], interests="finance dashboards", sectors=["finance"]
+)
+CORPUS = [
+    rec(1, "NLP Intern", "Python and SQL for language models."),
+    rec(2, "Data Analyst Intern", "Excel and Tableau dashboards for a bank.", company="First Bank"),
+    rec(3, "Senior Engineer", "Java services. 8+ years of experience.", company="Acme"),
+    rec(4, "Research Assistant (Student)", "R and Stata.", company="Lakeside University"),
+]
+
+
+def _all_scores(engine, name: str) -> dict[str, tuple]:
+    rows = store.ranked(engine, store.RankFilter(profile_name=name, internships_only=False))
+    return {r.posting.external_id: (r.score.score, r.score.reasons) for r in rows}
+
+
+def test_scoring_profiles_together_equals_one_by_one(tmp_path: Path, clock, monkeypatch):
+    from matcher import ProfileMatcher
+
+    engines = [store.make_engine(f"sqlite:///{tmp_path / f'{k}.db'}") for k in ("a", "b")]
+    for engine in engines:
+        store.upsert_postings(engine, CORPUS, clock())
+    specs = [(profile_spec(p), p.email) for p in (PROFILE, OTHER)]
+
+    # One pass, with a full refit: the refit's posting vectors serve the scoring.
+    calls: list[int] = []
+    original = ProfileMatcher.transform
+    monkeypatch.setattr(
+        ProfileMatcher,
+        "transform",
+        lambda self, docs: calls.append(len(docs)) or original(self, docs),
+    )
+    together = Service(engines[0], clock).score_profiles(specs, full=True)
+    assert {k: r.scored for k, r in together.items()} == {"ana": 4, "bo": 4}
+    assert calls == []  # the postings were vectorised once, by fit_transform
+    monkeypatch.setattr(ProfileMatcher, "transform", original)
+
+    service = Service(engines[1], clock)
+    service.score_profile(*specs[0], full=True)
+    service.score_profile(*specs[1])
+    for name in ("ana", "bo"):
+        assert _all_scores(engines[0], name) == _all_scores(engines[1], name)
+
+    # Only what is pending for each profile is scored in a later pass.
+    store.upsert_postings(engines[0], [rec(5, "ML Intern", "PyTorch and Python.")], clock())
+    again = Service(engines[0], clock).score_profiles(specs)
+    assert {k: r.scored for k, r in again.items()} == {"ana": 1, "bo": 1}
+    for engine in engines:
+        engine.dispose()
