@@ -149,6 +149,23 @@ def _child(mode: str, args: argparse.Namespace, extra: list[str] | None = None) 
     return json.loads(lines[-1])
 
 
+def real_texts(path: Path, n: int) -> list[Any]:
+    """`n` postings cycling through real ones (a JSONL of postings with title, company and
+    description, e.g. ../shared/eval/sector_dev.jsonl), each cycle under new employer names:
+    real description lengths and vocabulary, where the synthetic ones are shorter."""
+    from matcher import PostingText
+    from matcher.evaluation import load_sector_jsonl
+
+    base = [p for p, _ in load_sector_jsonl(path)]
+    return [
+        PostingText(title=b.title, company=f"{b.company} {i // len(base)}",
+                    description=b.description, locations=list(b.locations),
+                    posted_at=synthetic.NOW - timedelta(days=i % 40))
+        for i in range(n)
+        for b in [base[i % len(base)]]
+    ]  # fmt: skip
+
+
 # -- children ---------------------------------------------------------------------------------
 
 
@@ -327,10 +344,17 @@ def main() -> int:
     parser.add_argument("--skip-bm25", action="store_true")
     parser.add_argument("--skip-embeddings", action="store_true")
     parser.add_argument("--skip-incremental", action="store_true")
+    parser.add_argument(
+        "--real-texts",
+        type=Path,
+        help="full refit only, on postings cycled from this JSONL of real ones",
+    )
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.real_texts:
+        args.skip_incremental = args.skip_bm25 = args.skip_embeddings = True
     if args.child:
         fn = {"store": child_store, "incremental": child_incremental, "bm25": child_bm25,
               "embed": child_embed}[args.child]  # fmt: skip
@@ -346,12 +370,17 @@ def main() -> int:
     db = f"sqlite:///{tmp.name}/matcher.db"
 
     started = time.perf_counter()
-    records = synthetic.postings(args.n)
-    texts = posting_texts(records)
+    if args.real_texts:
+        texts = real_texts(args.real_texts, args.n)
+        words = sorted(len(t.description.split()) for t in texts)
+        external_ids = []
+    else:
+        records = synthetic.postings(args.n)
+        texts = posting_texts(records)
+        words = sorted(len((r.description_text or "").split()) for r in records)
+        external_ids = [r.external_id for r in records]
+        del records  # the pipeline works on `texts` (descriptions are shared, not copied)
     report["generate_s"] = time.perf_counter() - started
-    words = sorted(len((r.description_text or "").split()) for r in records)
-    external_ids = [r.external_id for r in records]
-    del records  # the pipeline works on `texts` (the descriptions are shared, not copied)
     print(f"{args.n:,} postings generated in {report['generate_s']:.1f} s "
           f"(description words: median {words[len(words) // 2]}, "
           f"5%-95% {words[len(words) // 20]}-{words[-len(words) // 20]})", flush=True)  # fmt: skip

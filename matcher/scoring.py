@@ -264,6 +264,11 @@ class _Facts:
     days_left: int | None
 
 
+def _document(x: str | PostingText) -> str:
+    """What the text model reads of a posting (or of a plain text)."""
+    return posting_document(x) if isinstance(x, PostingText) else clean_text(x)
+
+
 class PreparedPostings:
     """A batch of postings ready to be scored for any number of profiles.
 
@@ -347,17 +352,17 @@ class ProfileMatcher:
     def fit(self, corpus: Sequence[str | PostingText]) -> ProfileMatcher:
         """Fit the TF-IDF weights on the corpus (posting texts, or postings) plus the
         taxonomy's own text."""
-        self._fit_model().fit(self._docs(corpus) + self._taxonomy_docs())
+        self._fit_model().fit(corpus, self._taxonomy_docs(), prep=_document)
         return self
 
     def fit_transform(self, postings: Sequence[str | PostingText]) -> Any:
         """Fit as :meth:`fit` and return the postings' TF-IDF rows (scipy CSR), to pass to
         :meth:`prepare` so they are not vectorised twice."""
-        return self._fit_model().fit_transform(self._docs(postings), self._taxonomy_docs())
+        return self._fit_model().fit_transform(postings, self._taxonomy_docs(), prep=_document)
 
     def transform(self, postings: Sequence[str | PostingText]) -> Any:
         self._check()
-        return self.text_model_.transform(self._docs(postings))
+        return self.text_model_.transform(postings, prep=_document)
 
     def _fit_model(self) -> Any:
         from .textsim import HashedTfidf
@@ -375,11 +380,6 @@ class ProfileMatcher:
         docs.append(tax.guide_interests)
         docs.append(" ".join(" ".join((s.name, *s.synonyms)) for s in tax.skills))
         return docs
-
-    @staticmethod
-    def _docs(corpus: Sequence[str | PostingText]) -> list[str]:
-        return [posting_document(x) if isinstance(x, PostingText) else clean_text(x)
-                for x in corpus]  # fmt: skip
 
     def _check(self) -> None:
         if not hasattr(self, "text_model_"):

@@ -12,8 +12,9 @@ a learned vocabulary would be ignored): a profile is compared on the words posti
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -38,8 +39,34 @@ def _hasher(n_features: int):  # noqa: ANN202 - sklearn's HashingVectorizer
     )
 
 
-def _counts_worker(n_features: int, docs: list[str]) -> sp.csr_matrix:
+def _counts_worker(
+    n_features: int, prep: Callable[[Any], str] | None, items: list[Any]
+) -> sp.csr_matrix:
+    # Documents are made here, in the worker, so the parent never holds them all at once.
+    docs = items if prep is None else [prep(x) for x in items]
     return _hasher(n_features).transform(docs)
+
+
+def _stack(parts: list[sp.csr_matrix], n_features: int) -> sp.csr_matrix:
+    """Rows of ``parts`` in order, each part released once copied: peak memory is the result
+    plus one part, not twice the result (``scipy.sparse.vstack`` keeps both)."""
+    nnz = sum(p.nnz for p in parts)
+    rows = sum(p.shape[0] for p in parts)
+    data = np.empty(nnz, dtype=np.float32)
+    indices = np.empty(nnz, dtype=np.int32)
+    indptr = np.empty(rows + 1, dtype=np.int64)
+    indptr[0] = 0
+    at = row = 0
+    parts.reverse()
+    while parts:
+        p = parts.pop()
+        data[at : at + p.nnz] = p.data
+        indices[at : at + p.nnz] = p.indices
+        indptr[row + 1 : row + 1 + p.shape[0]] = p.indptr[1:] + at
+        at += p.nnz
+        row += p.shape[0]
+        del p
+    return sp.csr_matrix((data, indices, indptr), shape=(rows, n_features))
 
 
 class HashedTfidf:
@@ -49,34 +76,48 @@ class HashedTfidf:
         self.n_features = n_features
         self.n_jobs = n_jobs
 
-    def counts(self, docs: Sequence[str]) -> sp.csr_matrix:
-        """Raw term counts (float32 CSR), in worker processes for large batches."""
-        docs = list(docs)
-        if not docs:
+    def counts(
+        self, docs: Sequence[Any], prep: Callable[[Any], str] | None = None
+    ) -> sp.csr_matrix:
+        """Raw term counts (float32 CSR), in worker processes for large batches. ``prep``
+        (a module-level function) turns each item into its text, in the worker."""
+        if not len(docs):
             return sp.csr_matrix((0, self.n_features), dtype=np.float32)
         workers = worker_count(self.n_jobs, len(docs), PARALLEL_MIN, per_worker=2000)
+        work = partial(_counts_worker, self.n_features, prep)
         if workers <= 1:
-            return _hasher(self.n_features).transform(docs)
-        parts = map_chunks(partial(_counts_worker, self.n_features), docs, workers)
-        return sp.vstack(parts, format="csr")
+            return work(list(docs))
+        return _stack(map_chunks(work, docs, workers), self.n_features)
 
-    def fit(self, docs: Sequence[str]) -> HashedTfidf:
-        self._fit_counts(self.counts(docs))
+    def fit(
+        self,
+        docs: Sequence[Any],
+        extra: Sequence[str] = (),
+        prep: Callable[[Any], str] | None = None,
+    ) -> HashedTfidf:
+        self._fit_counts([self.counts(docs, prep), self.counts(extra)])
         return self
 
-    def fit_transform(self, docs: Sequence[str], extra: Sequence[str] = ()) -> sp.csr_matrix:
-        """Fit on ``docs`` plus ``extra`` (counted for IDF only); the weighted rows of
+    def fit_transform(
+        self,
+        docs: Sequence[Any],
+        extra: Sequence[str] = (),
+        prep: Callable[[Any], str] | None = None,
+    ) -> sp.csr_matrix:
+        """Fit on ``docs`` plus ``extra`` (texts counted for IDF only); the weighted rows of
         ``docs``."""
-        counts = self.counts(docs)
-        self._fit_counts(sp.vstack([counts, self.counts(extra)], format="csr"))
+        counts = self.counts(docs, prep)
+        self._fit_counts([counts, self.counts(extra)])
         return self.weigh(counts)
 
-    def transform(self, docs: Sequence[str]) -> sp.csr_matrix:
-        return self.weigh(self.counts(docs))
+    def transform(
+        self, docs: Sequence[Any], prep: Callable[[Any], str] | None = None
+    ) -> sp.csr_matrix:
+        return self.weigh(self.counts(docs, prep))
 
-    def _fit_counts(self, counts: sp.csr_matrix) -> None:
-        n = counts.shape[0]
-        df = np.bincount(counts.indices, minlength=self.n_features)
+    def _fit_counts(self, parts: list[sp.csr_matrix]) -> None:
+        n = sum(p.shape[0] for p in parts)
+        df = sum(np.bincount(p.indices, minlength=self.n_features) for p in parts)
         idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
         idf[df == 0] = 0.0
         self.idf_ = idf.astype(np.float32)

@@ -51,7 +51,7 @@ def test_fit_transform_equals_fit_then_transform() -> None:
 
 
 def test_workers_give_identical_vectors(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(textsim, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(textsim, "worker_count", lambda *a, **k: 2)
     docs = _docs(400)
     one = HashedTfidf().fit_transform(docs)
     two = HashedTfidf(n_jobs=2).fit_transform(docs)
@@ -136,3 +136,22 @@ def test_batch_of_another_fit_is_refused(fitted, analyses) -> None:
     other = ProfileMatcher().fit(POSTINGS)
     with pytest.raises(ValueError, match="another fit"):
         other.score_prepared(PROFILES[0], batch)
+
+
+def test_stacking_parts_keeps_rows_in_order() -> None:
+    docs = _docs(30)
+    whole = HashedTfidf().counts(docs)
+    parts = [HashedTfidf().counts(docs[i : i + 7]) for i in range(0, 30, 7)]
+    stacked = textsim._stack(parts, whole.shape[1])
+    assert parts == []  # released as they are copied
+    assert stacked.shape == whole.shape and (abs(stacked - whole) > 0).nnz == 0
+
+
+def test_documents_are_made_in_the_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(textsim, "worker_count", lambda *a, **k: 2)
+    postings = [
+        PostingText(title=f"Data Intern {i}", description=d) for i, d in enumerate(_docs(60))
+    ]
+    one = ProfileMatcher().fit_transform(postings)
+    two = ProfileMatcher(n_jobs=2).fit_transform(postings)
+    assert (abs(one - two) > 0).nnz == 0
