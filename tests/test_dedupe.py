@@ -18,7 +18,6 @@ import store
 from store import Posting, PostingIn, dedupe
 from store.dedupe import (
     AGGREGATOR_KINDS,
-    _bands,
     _UnionFind,
     canonical_url,
     near_duplicate,
@@ -28,6 +27,7 @@ from store.dedupe import (
     shingles,
     simhash,
 )
+from store.dedupe_keys import _bands
 from store.models import DEDUPE_STALE_SQL
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
