@@ -8,6 +8,7 @@ and a `rank` with nothing to (re)score stay fast and never load Scrapy or scikit
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 from collections.abc import Iterator
@@ -203,6 +204,9 @@ def rank(
     fmt: FormatOpt = "table",
 ) -> None:
     """Rank open internships for a profile (or by relevance to the guide's AI/ML categories)."""
+    # A short command: objects that exist now (modules, config) live until exit, so the
+    # collector need not walk them again each time the query's rows trigger a collection.
+    gc.freeze()
     state = _state(ctx)
     if fmt not in ("table", "json", "csv"):
         with user_errors():
