@@ -67,9 +67,12 @@ def map_index_chunks(
     """
     if workers <= 1:
         return [fn([items[i] for i in idx]) for idx in chunks]
-    with ProcessPoolExecutor(
-        workers, mp_context(), _init_shared, (items, initializer, initargs)
-    ) as pool:
+    with (
+        ProcessPoolExecutor(
+            workers, mp_context(), _init_shared, (items, initializer, initargs)
+        ) as pool,
+        paused_gc(),  # unpickling the results makes many objects and frees none
+    ):
         return list(pool.map(partial(_run_on, fn), chunks))
 
 
