@@ -216,3 +216,30 @@ def test_init_stores_params_only() -> None:
     assert a.aggregate_employers is False and a.taxonomy is None
     assert not any(k.endswith("_") for k in vars(a))
     assert a.fit() is a
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Café and résumé: the naïve HEALTH système of a University Hospitál clinic.",
+        "Our ﬁnance team (Zürich) serves Bänks, insurers and Asset Managers — 100% remote.",
+        "A Nonprofit fondation in São Paulo, the Bundesanstalt für Arbeit: públic health.",
+    ],
+)
+def test_tfidf_sector_similarity_equals_the_vectorizer(
+    analyzer: PostingAnalyzer, body: str
+) -> None:
+    """The direct TF-IDF computation (accents stripped per token) gives the numbers of the
+    fitted TfidfVectorizer on the same cleaned text."""
+    import numpy as np
+
+    from matcher.classify import _SectorEvidence
+    from matcher.text import clean_text
+
+    text = clean_text(body)
+    ev = _SectorEvidence(raw=np.zeros(len(SECTORS)), cues={})
+    analyzer._add_tfidf([ev], [text])
+    sims = (analyzer.sector_vectorizer_.transform([text]) @ analyzer.sector_matrix_.T).toarray()[0]
+    expected = (sims - sims.mean()) * analyzer.sector_weights_["tfidf"]
+    assert np.any(expected != 0)
+    np.testing.assert_allclose(ev.raw, expected, atol=1e-12)
