@@ -20,6 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .parallel import map_chunks, worker_count
+from .text import strip_accents
 
 N_FEATURES = 2**22
 PARALLEL_MIN = 4000  # documents; below this, worker start-up costs more than it saves
@@ -32,7 +33,7 @@ def _hasher(n_features: int):  # noqa: ANN202 - sklearn's HashingVectorizer
         n_features=n_features,
         ngram_range=(1, 2),
         stop_words="english",
-        strip_accents="unicode",
+        strip_accents=strip_accents,
         alternate_sign=False,
         norm=None,
         dtype=np.float32,

@@ -7,9 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
-from sklearn.feature_extraction.text import TfidfVectorizer
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.feature_extraction.text import TfidfVectorizer, strip_accents_unicode
 
 from matcher import PostingAnalyzer, PostingText, ProfileMatcher, ProfileSpec, textsim
+from matcher.text import strip_accents
 from matcher.textsim import HashedTfidf
 
 NOW = datetime(2027, 1, 10, tzinfo=UTC)
@@ -155,3 +158,19 @@ def test_documents_are_made_in_the_workers(monkeypatch: pytest.MonkeyPatch) -> N
     one = ProfileMatcher().fit_transform(postings)
     two = ProfileMatcher(n_jobs=2).fit_transform(postings)
     assert (abs(one - two) > 0).nnz == 0
+
+
+@given(st.text())
+@settings(max_examples=300, deadline=None)
+def test_strip_accents_equals_scikit_learns(text: str) -> None:
+    assert strip_accents(text) == strip_accents_unicode(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Café naïve Zürich São Paulo", "e\u0301 a\u0300\u0323 \u1e9b\u0323", "ﬁnance ½ İ ß 東京"],
+)
+def test_strip_accents_examples(text: str) -> None:
+    out = strip_accents(text)
+    assert out == strip_accents_unicode(text)
+    assert out != text
