@@ -49,7 +49,7 @@ SKILL_TABLE = ROOT / "tests" / "data" / "skill_sentences.toml"
 
 
 def _prf(d: dict) -> str:
-    return f"P={d['precision']:.3f} R={d['recall']:.3f} F1={d['f1']:.3f}"
+    return f"P={d['precision']:.3f} R={d['recall']:.3f} F1={d['f1']:.4f}"
 
 
 def sector_report(shared: Path, analyzer: PostingAnalyzer) -> None:
@@ -96,6 +96,10 @@ def internship_report(shared: Path, analyzer: PostingAnalyzer) -> None:
     print(f"matcher        {_prf(res)}  (tp={res['tp']} fp={res['fp']} fn={res['fn']})")
     b = res["baseline"]
     print(f"regex baseline {_prf(b)}  (tp={b['tp']} fp={b['fp']} fn={b['fn']})")
+    d = res["distinct"]
+    print(f"distinct titles ({d['tp'] + d['fn']} internships, {d['fp'] + d['tn']} not): "
+          f"matcher {_prf(d)} (tp={d['tp']} fp={d['fp']} fn={d['fn']}); "
+          f"regex {_prf(d['baseline'])}")  # fmt: skip
     both = set(pos) & set(neg)
     if both:
         res_c = evaluate_internship_titles(

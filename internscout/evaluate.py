@@ -63,11 +63,17 @@ def run_evaluation(sector_file: Path | None, interns: Path | None, not_interns: 
         base = res["baseline"]
         out.append(f"Internship detection on titles ({len(pos)} internships, {len(neg)} not)")
         out.append(
-            f"  matcher   P {res['precision']:.3f}  R {res['recall']:.3f}  F1 {res['f1']:.3f}"
+            f"  matcher   P {res['precision']:.3f}  R {res['recall']:.3f}  F1 {res['f1']:.4f}"
             f"  (FP {res['fp']}, FN {res['fn']})"
         )
         out.append(
-            f"  regex     P {base['precision']:.3f}  R {base['recall']:.3f}  F1 {base['f1']:.3f}"
+            f"  regex     P {base['precision']:.3f}  R {base['recall']:.3f}  F1 {base['f1']:.4f}"
             f"  (FP {base['fp']}, FN {base['fn']})  intern|internship|co-op"
+        )
+        d, db = res["distinct"], res["distinct"]["baseline"]
+        out.append(
+            f"  distinct titles ({d['tp'] + d['fn']} internships, {d['fp'] + d['tn']} not):"
+            f" matcher F1 {d['f1']:.4f} (FP {d['fp']}, FN {d['fn']}),"
+            f" regex F1 {db['f1']:.4f}"
         )
     return "\n".join(out)

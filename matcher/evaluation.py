@@ -91,16 +91,28 @@ def _binary(y_true: list[bool], y_pred: list[bool]) -> dict[str, float]:
     tp = sum(1 for t, p in zip(y_true, y_pred, strict=True) if t and p)
     fp = sum(1 for t, p in zip(y_true, y_pred, strict=True) if not t and p)
     fn = sum(1 for t, p in zip(y_true, y_pred, strict=True) if t and not p)
+    tn = len(y_true) - tp - fp - fn
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1, "tp": tp, "fp": fp, "fn": fn}
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
+    }
 
 
 def evaluate_internship_titles(
     positive_titles: Sequence[str], negative_titles: Sequence[str], analyzer: PostingAnalyzer
 ) -> dict[str, Any]:
-    """Title-only internship detection vs the naive ``intern|internship|co-op`` regex."""
+    """Title-only internship detection vs the naive ``intern|internship|co-op`` regex, per
+    listing and (``distinct``) per distinct title of each list: a list repeats a title once per
+    location or term, which weighs common titles more. A title in both lists counts once as a
+    positive and once as a negative either way."""
     titles = list(positive_titles) + list(negative_titles)
     y_true = [True] * len(positive_titles) + [False] * len(negative_titles)
     analyses = analyzer.analyze_many([PostingText(title=t) for t in titles])
@@ -108,6 +120,18 @@ def evaluate_internship_titles(
     baseline = [bool(BASELINE_INTERN_REGEX.search(t)) for t in titles]
     res = _binary(y_true, ours)
     res["baseline"] = _binary(y_true, baseline)
+    seen: set[tuple[str, bool]] = set()
+    first: list[bool] = []
+    for t, y in zip(titles, y_true, strict=True):
+        first.append((t, y) not in seen)
+        seen.add((t, y))
+
+    def distinct(pred: list[bool]) -> dict[str, float]:
+        kept = [(y, p) for y, p, f in zip(y_true, pred, first, strict=True) if f]
+        return _binary([y for y, _ in kept], [p for _, p in kept])
+
+    res["distinct"] = distinct(ours)
+    res["distinct"]["baseline"] = distinct(baseline)
     res["false_positives"] = [
         t for t, y, p in zip(titles, y_true, ours, strict=True) if p and not y
     ]

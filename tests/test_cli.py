@@ -275,7 +275,7 @@ def test_evaluate_on_small_labelled_files(runner: CliRunner, tmp_path: Path):
         + "\n"
     )
     pos = tmp_path / "pos.txt"
-    pos.write_text("Software Engineering Intern\nData Science Co-op\n")
+    pos.write_text("Software Engineering Intern\nData Science Co-op\nData Science Co-op\n")
     neg = tmp_path / "neg.txt"
     neg.write_text("Internal Audit Manager\nSenior Data Scientist\n")
     result = invoke(
@@ -284,7 +284,8 @@ def test_evaluate_on_small_labelled_files(runner: CliRunner, tmp_path: Path):
     )
     assert result.exit_code == 0, result.output
     assert "macro-F1 1.000" in result.output
-    assert "matcher   P 1.000  R 1.000  F1 1.000" in result.output
+    assert "matcher   P 1.000  R 1.000  F1 1.0000" in result.output
+    assert "distinct titles (2 internships, 2 not): matcher F1 1.0000" in result.output
 
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"title": "x", "sector": "tech"}\n{"title": "y"}\n')

@@ -54,6 +54,13 @@ def test_loaders_and_evaluators(tmp_path: Path, analyzer: PostingAnalyzer) -> No
                                      ["Director, Internal Audit", "New Grad SWE"], analyzer)  # fmt: skip
     assert (out["precision"], out["recall"]) == (1.0, 1.0)
     assert out["baseline"]["fp"] == 1  # the naive regex takes "Internal" for an internship
+    # Per distinct title: repeats count once; a title in both lists once on each side.
+    out = evaluate_internship_titles(["ML Intern"] * 3 + ["Data Analyst"],
+                                     ["Data Analyst", "New Grad SWE", "New Grad SWE"], analyzer)  # fmt: skip
+    assert (out["tp"], out["fn"], out["tn"]) == (3, 1, 3)
+    d = out["distinct"]
+    assert (d["tp"], d["fp"], d["fn"], d["tn"]) == (1, 0, 1, 2)
+    assert d["baseline"]["tp"] == 1 and d["f1"] == pytest.approx(2 / 3)
 
 
 def test_on_shared_dev_data(shared_dir: Path, analyzer: PostingAnalyzer) -> None:
