@@ -174,3 +174,29 @@ def test_strip_accents_examples(text: str) -> None:
     out = strip_accents(text)
     assert out == strip_accents_unicode(text)
     assert out != text
+
+
+def _sklearn_terms(doc: str) -> list[str]:
+    return TfidfVectorizer(
+        ngram_range=(1, 2), stop_words="english", strip_accents="unicode"
+    ).build_analyzer()(doc)
+
+
+@given(
+    st.lists(st.sampled_from(list("ab éÉ.\n-'") + ["the", "data", "Ünï", "of", " "])).map("".join)
+    | st.text()
+)
+@settings(max_examples=300, deadline=None)
+def test_words_and_pairs_equal_scikit_learns_analyzer(doc: str) -> None:
+    assert textsim.words_and_pairs(doc) == _sklearn_terms(doc)
+
+
+def test_words_and_pairs_on_a_posting() -> None:
+    doc = (
+        "The Data Science intern will build models in Python; SQL and Spark are a plus.\n"
+        "Café naïve: we're an equal-opportunity employer — 100% remote (São Paulo)."
+    )
+    terms = textsim.words_and_pairs(doc)
+    assert terms == _sklearn_terms(doc)
+    assert "data science" in terms and "science intern" in terms and "cafe naive" in terms
+    assert "the" not in terms
