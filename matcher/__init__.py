@@ -16,15 +16,16 @@ from .models import Analysis, MatchResult, PostingText, ProfileSpec
 from .taxonomy import SECTORS, Taxonomy, TaxonomyError, load_taxonomy
 
 if TYPE_CHECKING:
-    from .classify import PostingAnalyzer, detect_internship, is_internship_title
+    from .classify import PostingAnalyzer
+    from .internship import detect_internship, is_internship_title
     from .scoring import DEFAULT_WEIGHTS, ProfileMatcher, guide_profile, rank
 
 # The classifier and the scorer import scikit-learn (about a second): they load on first use,
 # so `import matcher` stays cheap for commands that only read stored results.
 _LAZY = {
     "PostingAnalyzer": "classify",
-    "detect_internship": "classify",
-    "is_internship_title": "classify",
+    "detect_internship": "internship",
+    "is_internship_title": "internship",
     "DEFAULT_WEIGHTS": "scoring",
     "ProfileMatcher": "scoring",
     "guide_profile": "scoring",

@@ -271,7 +271,7 @@ def test_title_evidence_kinds(title: str, expected: bool) -> None:
 
 
 def test_strong_title_union_matches_each_pattern() -> None:
-    from matcher.classify import _ANY_STRONG_TITLE, _STRONG_TITLE, _top_level_alternatives
+    from matcher.internship import _ANY_STRONG_TITLE, _STRONG_TITLE, _top_level_alternatives
 
     for _, rx in _STRONG_TITLE:
         assert "|".join(_top_level_alternatives(rx.pattern)) == rx.pattern
