@@ -37,14 +37,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .asks import profile_skills, skill_ask, skill_coverage
 from .models import Analysis, MatchResult, ProfileSpec
-from .scoring import (
-    COVERAGE_THRESHOLD,
-    DEFAULT_WEIGHTS,
-    profile_skills,
-    skill_ask,
-    skill_coverage,
-)
+from .scoring import COVERAGE_THRESHOLD, DEFAULT_WEIGHTS
 from .taxonomy import Taxonomy, load_taxonomy
 
 _EPS = 1e-9

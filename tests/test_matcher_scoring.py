@@ -279,7 +279,7 @@ def test_missing_required_costs_more_than_missing_preferred(matcher) -> None:
 
 
 def test_skill_marks_edge_cases(matcher) -> None:
-    from matcher.scoring import skill_ask
+    from matcher.asks import skill_ask
 
     tax = load_taxonomy()
     # Only nice-to-haves marked: the other skills are the requirements.

@@ -1,0 +1,274 @@
+"""One profile's score of each posting of a prepared batch: the parts, the penalties and the
+plain-language reasons (the formula and weights are in scoring.py's module doc)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from datetime import date
+from typing import TYPE_CHECKING
+
+from .asks import SkillAsk, profile_skills, skill_coverage
+from .models import MatchResult, ProfileSpec
+from .places import location_match
+from .terms import parse_terms, term_fit, term_label
+from .text import clean_text
+
+if TYPE_CHECKING:
+    from .scoring import PostingFacts, PreparedPostings, ProfileMatcher
+    from .taxonomy import Taxonomy
+
+# The parts every score has; profiles with terms also have "term" (see scoring.py).
+PART_KEYS = ("text", "skills", "role", "sector", "location", "recency")
+NEUTRAL = 0.5
+_ADJACENT_ROLES = frozenset(
+    {"ml_engineering", "data_science", "software_ai", "research", "automation",
+     "analytics_engineering", "cloud_ai", "data_engineering", "software", "data_analytics"}
+)  # fmt: skip
+_SECTOR_ALIASES = {
+    "technology": "tech", "software": "tech", "health": "healthcare", "medical": "healthcare",
+    "financial": "finance", "banking": "finance", "insurance": "finance",
+    "government": "nonprofit", "non-profit": "nonprofit", "public": "nonprofit",
+    "academia": "research", "university": "research", "academic": "research",
+}  # fmt: skip
+
+
+def _list_text(names: Sequence[str], limit: int = 5) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _deadline_text(deadline: date, days: int) -> str:
+    left = "closes today" if days == 0 else f"{days} day{'s' if days != 1 else ''} left"
+    return f"Apply by {deadline.isoformat()} ({left})"
+
+
+def _skills_reason(ask: SkillAsk, have: Collection[str], missing_req: Sequence[str]) -> str:
+    if not ask.marked:
+        matched = [s for s in ask.required if s in have]
+        msg = f"Matches {len(matched)} of {len(ask.required)} skills asked"
+        return msg + (f": {_list_text(matched)}" if matched else "")
+    n_pref = sum(s in have for s in ask.preferred)
+    if not ask.required:
+        return f"Has {n_pref} of {len(ask.preferred)} preferred skills"
+    n_req = len(ask.required) - len(missing_req)
+    msg = f"Has {n_req} of {len(ask.required)} required skills"
+    if missing_req:
+        msg += f" (missing: {_list_text(list(missing_req))})"
+    if ask.preferred:
+        msg += f"; {n_pref} of {len(ask.preferred)} preferred"
+    return msg
+
+
+class Scorer:
+    """One profile's scoring of one prepared batch (see the module doc for the parts)."""
+
+    def __init__(
+        self, tax: Taxonomy, w: dict[str, float], ctx: ProfileContext, batch: PreparedPostings
+    ) -> None:
+        self.tax, self.w, self.ctx, self.batch = tax, w, ctx, batch
+        self.places: dict[tuple[str, ...], str | None] = {}  # location strings repeat a lot
+        self.keys = (*PART_KEYS, "term") if ctx.terms else PART_KEYS
+        self.part_weights = [(k, w[k]) for k in self.keys]
+        self.total_w = sum(w[k] for k in self.keys)
+
+    def run(self, text: list[float], recency: list[float]) -> list[MatchResult]:
+        facts = self.batch.facts
+        return [
+            self.one(i, f, t, r)
+            for i, (f, t, r) in enumerate(zip(facts, text, recency, strict=True))
+        ]
+
+    def one(self, i: int, f: PostingFacts, text_part: float, recency: float) -> MatchResult:
+        ctx, w = self.ctx, self.w
+        parts: dict[str, float] = {"text": text_part}
+        reasons: list[str] = [f.intern_reason] if f.is_internship else []
+        late: list[str] = []  # penalties, shown after the positives
+
+        # skills (required ones weigh most when the posting marks them)
+        ask = f.ask
+        have = ctx.skills
+        matched = [s for s in f.skills if s in have]
+        if ctx.free_skills:
+            low = self.batch.lower_doc(i)
+            # The substring test is a fast filter; the regex then checks word boundaries.
+            matched += [
+                s
+                for s, key, rx in ctx.free_skills
+                if key in low and s not in matched and rx.search(self.batch.doc(i))
+            ]
+        missing_req = [s for s in ask.required if s not in have]
+        missing_pref = [s for s in ask.preferred if s not in have]
+        if not ctx.all_skills:
+            parts["skills"] = NEUTRAL
+        else:
+            used = min(1.0, len(matched) / ctx.skill_cap)
+            coverage = skill_coverage(ask, have, w["skills_preferred_share"])
+            value = 0.25 + 0.5 * used if coverage is None else 0.6 * coverage + 0.4 * used
+            parts["skills"] = round(value, 6)
+        if (ask.required or ask.preferred) and ctx.all_skills:
+            reasons.append(_skills_reason(ask, have, missing_req))
+        elif matched:
+            reasons.append(f"Mentions your skills: {_list_text(matched)}")
+
+        # role
+        if f.role in ctx.roles:
+            parts["role"] = 1.0
+            reasons.append(f"Role: {f.role_label} — one of the roles you look for")
+        elif f.role in _ADJACENT_ROLES:
+            parts["role"] = 0.4
+            reasons.append(f"Role: {f.role_label}")
+        else:
+            parts["role"] = 0.0
+
+        # sector
+        if not ctx.sectors:
+            parts["sector"] = NEUTRAL
+        elif f.sector in ctx.sectors:
+            parts["sector"] = 1.0
+            reasons.append(f"{f.sector_name} employer — in your sectors")
+        else:
+            scores = f.sector_scores
+            parts["sector"] = round(sum(scores.get(s, 0.0) for s in ctx.sectors), 6)
+            reasons.append(f"{f.sector_name} employer — not in your sectors")
+
+        # location / remote
+        locs = f.locations
+        hit = None
+        if ctx.locations and locs:
+            if locs in self.places:
+                hit = self.places[locs]
+            else:
+                hit = self.places[locs] = location_match(ctx.locations, locs)
+        if hit is not None:
+            parts["location"] = 1.0
+            reasons.append(f"In {hit} — one of your locations")
+        elif ctx.remote_ok and f.remote:
+            parts["location"] = 0.9
+            reasons.append("Remote — you accept remote work")
+        elif not ctx.locations:
+            parts["location"] = NEUTRAL
+        elif not locs:
+            parts["location"] = 0.4
+        else:
+            parts["location"] = 0.0
+            reasons.append(f"Located in {_list_text(locs, 2)} — not in your locations")
+
+        parts["recency"] = recency
+        if f.age_text:
+            reasons.append(f.age_text)
+
+        # internship term (only for profiles that name the terms they want)
+        term_mismatch = ""
+        if ctx.terms:
+            term_mismatch = self._term(i, parts, reasons)
+
+        base = 0.0
+        if self.total_w > 0:
+            for k, weight in self.part_weights:
+                base += weight * parts[k]
+            base /= self.total_w
+
+        # penalties: a student looks for internships, not senior or experienced roles
+        factor = 1.0
+        if not f.is_internship:
+            pen = w["penalty_not_internship"]
+            parts["penalty_not_internship"] = -pen
+            factor *= 1.0 - pen
+            late.append(f.intern_reason)
+        if f.seniority:
+            pen = w["penalty_seniority"]
+            parts["penalty_seniority"] = -pen
+            factor *= 1.0 - pen
+            late.append(f"Title says {f.seniority}: not a student role")
+        years = f.years
+        if years is not None and years >= 2:
+            pen = w["penalty_experience"] * (1.0 if years >= 3 else 0.4)
+            if f.is_internship:
+                pen /= 2  # interns' "N years of Python" usually counts coursework too
+            parts["penalty_experience"] = -round(pen, 6)
+            factor *= 1.0 - pen
+            late.append(f"Asks for {years}+ years of experience: not a student role")
+        if term_mismatch:
+            pen = min(1.0, w["penalty_term"])
+            parts["penalty_term"] = -pen
+            factor *= 1.0 - pen
+            late.append(term_mismatch)
+        score = base * factor
+        if f.days_left is not None:
+            assert f.deadline is not None
+            if f.days_left < 0:
+                parts["penalty_deadline"] = -1.0
+                score = 0.0
+                reasons.insert(0, "Application deadline passed")
+            elif f.days_left <= w["deadline_soon_days"]:
+                reasons.insert(0, _deadline_text(f.deadline, f.days_left))  # no score change
+
+        return MatchResult(
+            score=round(min(1.0, max(0.0, score)), 6),
+            parts=parts,
+            matched_skills=matched,
+            missing_skills=missing_req + missing_pref,
+            reasons=reasons + late,
+        )
+
+    def _term(self, i: int, parts: dict[str, float], reasons: list[str]) -> str:
+        """Sets the term part; returns the mismatch message when every offered term differs."""
+        wanted = self.ctx.terms
+        offered = self.batch.terms(i)
+        fits = [(term_fit(want, t), t) for t in offered for want in wanted]
+        best = max((fit for fit, _ in fits), default=None)
+        wanted_text = _list_text([term_label(t) for t in wanted], 3)
+        if best is None:
+            parts["term"] = NEUTRAL
+        elif best == 2:
+            parts["term"] = 1.0
+            chosen = next(t for fit, t in fits if fit == 2)
+            reasons.append(f"{term_label(chosen)} — a term you want")
+        elif best == 1:
+            parts["term"] = 0.75
+            chosen = next(t for fit, t in fits if fit == 1)
+            unstated = "year" if chosen[1] is None else "season"
+            reasons.append(f"{term_label(chosen)} ({unstated} not stated) — you want {wanted_text}")
+        else:
+            parts["term"] = 0.0
+            offered_text = _list_text([term_label(t) for t in offered], 3)
+            return f"For {offered_text} only — you want {wanted_text}"
+        return ""
+
+
+class ProfileContext:
+    """Per-call profile preprocessing (canonical skills, vector, preferences)."""
+
+    __slots__ = ("all_skills", "free_skills", "locations", "remote_ok", "roles", "sectors",
+                 "skill_cap", "skills", "terms", "vector")  # fmt: skip
+
+    @classmethod
+    def build(cls, matcher: ProfileMatcher, profile: ProfileSpec) -> ProfileContext:
+        tax = matcher.taxonomy_
+        ctx = cls()
+        canon, free = profile_skills(profile, tax)
+        ctx.skills = frozenset(canon)
+        ctx.all_skills = canon + free
+        ctx.skill_cap = max(1, min(len(ctx.all_skills), 6))  # "uses N of your skills" saturates
+        # Skills outside the taxonomy are looked up literally in the posting text.
+        ctx.free_skills = [
+            (s, s.casefold(), re.compile(rf"(?<![\w+#]){re.escape(s)}(?![\w+#])", re.I))
+            for s in free
+        ]
+        text = " ".join(
+            x for x in (profile.interests, clean_text(profile.resume_text), " ".join(canon + free))
+            if x
+        )  # fmt: skip
+        vec = matcher.text_model_.transform([text]) if text.strip() else None
+        ctx.vector = vec if vec is not None and vec.nnz else None
+        ctx.roles = frozenset(profile.roles or tax.guide_core_roles)
+        ctx.sectors = frozenset(
+            _SECTOR_ALIASES.get(s.strip().casefold(), s.strip().casefold())
+            for s in profile.sectors
+            if s and s.strip()
+        )
+        ctx.locations = [loc for loc in profile.locations if loc and loc.strip()]
+        ctx.remote_ok = profile.remote_ok
+        ctx.terms = list(dict.fromkeys(t for raw in profile.terms for t in parse_terms(raw or "")))
+        return ctx
