@@ -118,8 +118,9 @@ class AppState:
 
     def send_digest(self, profile: str) -> DigestOutcome:
         """On demand, through the scheduler's delivery path (claim, channels, complete)."""
-        from scheduler.delivery import ProfileInfo, deliver_digest
-        from scheduler.jobs import delivery_from_config
+        from scheduler.delivery import deliver_digest
+        from scheduler.delivery_settings import ProfileInfo
+        from scheduler.runtime import delivery_from_config
 
         config = self.config()
         prof = config.profile(profile)

@@ -6,7 +6,7 @@ APScheduler 3 reads the time with ``datetime.now(...)`` in exactly two modules,
 whose ``now(tz)`` returns ``clock()`` converted to ``tz``, and makes ``now()`` here (the clock
 the job functions in ``scheduler.jobs`` read) return ``clock()`` too; everything is restored
 when the block ends. Nothing else in APScheduler asks for the time once triggers are built
-with explicit start dates (``scheduler.jobs`` always passes one).
+with explicit start dates (``scheduler.triggers`` always passes one).
 
 ``ManualScheduler`` is a ``BaseScheduler`` without a thread: ``wakeup()`` does nothing and
 ``tick()`` processes due jobs once, in the caller's thread (``DebugExecutor`` by default), so

@@ -5,7 +5,7 @@ Start-up, in order:
 1. Load the configuration and its `[schedule]`; check that every scheduled digest's channels
    are set up in `[delivery]`. Any mistake: one line on stderr, exit status 2, nothing done.
 2. Reconcile the job store (table ``apscheduler_jobs`` in the application's database) with
-   the schedule (`scheduler.jobs.sync_jobs`): unchanged jobs keep their stored next run time,
+   the schedule (`scheduler.registry.sync_jobs`): unchanged jobs keep their stored next run time,
    so runs missed while no scheduler was up are caught up once (coalesce) when the daemon
    starts, unless the latest of them is older than ``misfire_grace_hours``.
 3. Log what is scheduled (id, trigger, next run in the trigger's zone, pending catch-ups),
@@ -38,21 +38,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scheduler import clock as _clock
-from scheduler.jobs import (
+from scheduler.registry import (
     JobSpec,
-    ScheduleSettings,
     SyncReport,
-    check_digest_delivery,
-    dispose_engines,
     is_managed_job,
     job_options,
     job_specs,
     make_jobstore,
+    sync_jobs,
+)
+from scheduler.runtime import (
+    check_digest_delivery,
+    dispose_engines,
     schedule_from_config,
     set_process_config,
-    sync_jobs,
-    trigger_signature,
 )
+from scheduler.schedule import ScheduleSettings
+from scheduler.triggers import trigger_signature
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.base import BaseScheduler

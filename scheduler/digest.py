@@ -343,7 +343,7 @@ def render_chart(digest: Digest) -> bytes | None:
     return None
 
 
-def _slug(text: str) -> str:
+def file_slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "profile"
 
 
@@ -364,7 +364,8 @@ def write_digest(
     The files channel of `scheduler.delivery.deliver_digest`; a failure to write is recorded
     on the digest (retried by the next run) and the OSError raised, as before.
     """
-    from scheduler.delivery import DeliverySettings, ProfileInfo, deliver_digest
+    from scheduler.delivery import deliver_digest
+    from scheduler.delivery_settings import DeliverySettings, ProfileInfo
 
     key = period_key or f"manual-{now.strftime('%Y%m%dT%H%M%S%f')}"
     settings = DeliverySettings(out_dir=out_dir, per_company_cap=per_company_cap)

@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
 
     from scheduler.daemon import build_scheduler, load_plan, prepare_jobs
-    from scheduler.jobs import set_process_config
+    from scheduler.runtime import set_process_config
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     events: Counter[str] = Counter()

@@ -28,15 +28,14 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 import store
-from scheduler.delivery import (
-    ATOM_NS,
+from scheduler.atom_feed import ATOM_NS, update_feed
+from scheduler.delivery import deliver_digest
+from scheduler.delivery_settings import (
     DeliveryConfigError,
     DeliverySettings,
     ProfileInfo,
     SmtpSettings,
-    deliver_digest,
     delivery_settings_from_dict,
-    update_feed,
 )
 from scheduler.digest import build_digest
 from store import PostingIn, RankFilter
@@ -726,7 +725,7 @@ def tls(tmp_path, monkeypatch) -> tuple[ssl.SSLContext, Path]:
     server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_ctx.load_cert_chain(cert, key)
     monkeypatch.setattr(
-        "scheduler.delivery._tls_context", lambda: ssl.create_default_context(cafile=str(cert))
+        "scheduler.mail._tls_context", lambda: ssl.create_default_context(cafile=str(cert))
     )
     return server_ctx, cert
 

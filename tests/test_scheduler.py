@@ -23,14 +23,15 @@ from internscout.config import ProfileConfig
 from internscout.demo import demo_routes, demo_sources
 from internscout.replay import serving
 from internscout.schedule_cli import list_schedule
-from scheduler import jobs
+from scheduler import runtime
 from scheduler.clock import ManualScheduler, use_clock
 from scheduler.daemon import build_scheduler, load_plan, prepare_jobs
-from scheduler.jobs import (
+from scheduler.schedule import ScheduleSettings, TriggerSpec, schedule_settings_from_dict
+from scheduler.triggers import (
     cron_trigger,
+    crontab_day_of_week,
     interval_trigger,
     period_key,
-    schedule_settings_from_dict,
 )
 
 UTC_T0 = datetime(2026, 11, 2, 5, 0, tzinfo=UTC)  # a Monday
@@ -47,7 +48,7 @@ class Clock:
 @pytest.fixture(autouse=True)
 def _fresh_engines() -> Iterator[None]:
     yield
-    jobs.dispose_engines()  # the jobs' shared engines point into this test's tmp_path
+    runtime.dispose_engines()  # the jobs' shared engines point into this test's tmp_path
 
 
 @pytest.fixture
@@ -120,7 +121,7 @@ PROFILES = [ProfileConfig("ana", email="ana@example.org"), ProfileConfig("ben")]
 SOURCES = ["Corvidae Systems", "Quillmate"]
 
 
-def parse(table: dict[str, Any]) -> jobs.ScheduleSettings:
+def parse(table: dict[str, Any]) -> ScheduleSettings:
     return schedule_settings_from_dict(table, PROFILES, "cfg.toml: schedule", sources=SOURCES)
 
 
@@ -131,7 +132,7 @@ def test_readme_example_parses() -> None:
         ("crawl:0", (), "every 6h (UTC)"),
         ("crawl:1", ("Quillmate",), 'cron "0 */2 * * mon-fri" (Europe/Paris)'),
     ]
-    assert settings.rescore == jobs.TriggerSpec(cron="30 5 * * *", timezone="UTC")
+    assert settings.rescore == TriggerSpec(cron="30 5 * * *", timezone="UTC")
     ana, ben = settings.digests
     assert (ana.profile, ana.timezone, ana.channels) == (
         "ana",
@@ -195,8 +196,8 @@ def test_crontab_weekdays_are_standard() -> None:
     assert cron_trigger("0 9 * * 7", "UTC").get_next_fire_time(None, saturday).day == 1
     assert cron_trigger("0 9 * * 1-5", "UTC").get_next_fire_time(None, saturday).day == 2
     assert cron_trigger("0 9 * * 6", "UTC").get_next_fire_time(None, saturday).day == 7
-    assert jobs.crontab_day_of_week("5-7") == "fri,sat,sun"
-    assert jobs.crontab_day_of_week("*/2") == "tue,thu,sat,sun"  # 0,2,4,6 = sun,tue,thu,sat
+    assert crontab_day_of_week("5-7") == "fri,sat,sun"
+    assert crontab_day_of_week("*/2") == "tue,thu,sat,sun"  # 0,2,4,6 = sun,tue,thu,sat
 
 
 # -- period keys ------------------------------------------------------------------------------

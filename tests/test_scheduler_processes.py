@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 import store
 from internscout.app import AppState
 from internscout.replay import Reply, serving
-from scheduler import jobs
+from scheduler import runtime
 from scheduler.clock import use_clock
 from scheduler.daemon import load_plan, prepare_jobs
 
@@ -43,7 +43,7 @@ SCHEDULE = "digest_retry_minutes = 5\nclaim_stale_minutes = 5\n"
 @pytest.fixture(autouse=True)
 def _fresh_engines() -> Iterator[None]:
     yield
-    jobs.dispose_engines()
+    runtime.dispose_engines()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -67,7 +67,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
             conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
         yield url
     finally:
-        jobs.dispose_engines()
+        runtime.dispose_engines()
         with admin.begin() as conn:
             conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         admin.dispose()
