@@ -100,17 +100,24 @@ class Service:
     def analyse_pending(self, full: bool = False) -> int:
         """Classify new/changed postings (all of them when `full`, so employer-level
         evidence is pooled over the whole corpus)."""
+        # Read before looking for work: a posting written after this bumps it (store/stamps.py).
+        stamps = store.read_stamps(self.engine, [store.POSTINGS_STAMP, store.ANALYSED_CHECKPOINT])
+        seen = stamps.get(store.POSTINGS_STAMP, (0, ""))[0]
         if full:
             postings = store.analysis_inputs(self.engine)
         else:
-            ids = store.pending_analysis_ids(self.engine, self.model_version)
+            ids: list[int] = []
+            if stamps.get(store.ANALYSED_CHECKPOINT) != (seen, self.model_version):
+                ids = store.pending_analysis_ids(self.engine, self.model_version)
             if not ids:
                 # Postings closed or reopened by a crawl change which listing stands for a
                 # duplicate group: one lookup on the small index of pending changes.
                 store.link_duplicates(self.engine, posting_ids=[])
+                self._checkpoint(store.ANALYSED_CHECKPOINT, stamps, seen, self.model_version)
                 return 0
             postings = store.analysis_inputs(self.engine, ids)
         if not postings:
+            self._checkpoint(store.ANALYSED_CHECKPOINT, stamps, seen, self.model_version)
             return 0
         analyses = self.analyzer().analyze_many([posting_text(p) for p in postings])
         rows = [
@@ -123,7 +130,16 @@ class Service:
             store.link_duplicates(self.engine)
         else:
             store.link_duplicates(self.engine, posting_ids=[p.id for p in postings])
+        self._checkpoint(store.ANALYSED_CHECKPOINT, stamps, seen, self.model_version)
         return len(rows)
+
+    def _checkpoint(
+        self, name: str, stamps: dict[str, tuple[int, str]], value: int, key: str
+    ) -> None:
+        """Record that a pass which read counter ``value`` left nothing pending (written only
+        when it differs from what ``stamps`` read)."""
+        if stamps.get(name) != (value, key):
+            store.set_checkpoint(self.engine, name, value, key)
 
     def analysis_row(self, posting_id: int, posting_hash: str, a: Analysis) -> dict[str, Any]:
         """The stored form of one posting's analysis."""
@@ -239,13 +255,29 @@ class Service:
         fit_id, refitted = self.matcher_fit(full=full)
         now = self.clock()
         cutoff = now - SCORE_TTL
+        marks = [store.scored_checkpoint(spec.name) for spec, _ in items]
+        # Read before looking for work: analyses saved after this bump it (store/stamps.py).
+        stamps = store.read_stamps(self.engine, [store.ANALYSES_STAMP, *marks])
+        seen = stamps.get(store.ANALYSES_STAMP, (0, ""))[0]
         todo: list[tuple[ProfileSpec, str]] = []
         for spec, email in items:
             profile_hash = self.profile_hash(spec)
             if store.profile_state(self.engine, spec.name) != (email, profile_hash):
                 store.upsert_profile(self.engine, spec.name, email, asdict(spec), profile_hash, now)
-            if not store.scores_current(self.engine, spec.name, profile_hash, fit_id, cutoff):
+            # No analysis saved since this profile's last complete pass: every posting has a
+            # score, and only its spec, fit or age can make one stale (index seeks).
+            covered = stamps.get(store.scored_checkpoint(spec.name)) == (
+                seen,
+                f"{profile_hash} {fit_id}",
+            )
+            if not store.scores_current(
+                self.engine, spec.name, profile_hash, fit_id, cutoff, coverage=not covered
+            ):
                 todo.append((spec, profile_hash))
+            elif not covered:
+                self._checkpoint(
+                    store.scored_checkpoint(spec.name), stamps, seen, f"{profile_hash} {fit_id}"
+                )
         scored = {spec.name: 0 for spec, _ in items}
         if todo:
             pending = self._pending(todo, fit_id, cutoff)
@@ -256,6 +288,10 @@ class Service:
                     fit_id = loaded_id
                     pending = self._pending(todo, fit_id, cutoff)
                 self._score_pending(matcher, fit_id, todo, pending, now, scored)
+            for spec, profile_hash in todo:
+                self._checkpoint(
+                    store.scored_checkpoint(spec.name), stamps, seen, f"{profile_hash} {fit_id}"
+                )
         self._fit_rows = None  # the fit's posting vectors served this pass only
         return {name: RefreshReport(analysed, n, refitted) for name, n in scored.items()}
 

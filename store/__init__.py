@@ -44,6 +44,7 @@ from store.matching import (
 )
 from store.models import (
     Analysis,
+    ChangeStamp,
     CrawlRun,
     DigestItem,
     DigestRun,
@@ -71,9 +72,21 @@ from store.runs import (
     record_crawl_run,
     sync_sources,
 )
+from store.stamps import (
+    ANALYSED_CHECKPOINT,
+    ANALYSES_STAMP,
+    POSTINGS_STAMP,
+    read_stamps,
+    scored_checkpoint,
+    set_checkpoint,
+)
 
 __all__ = [
+    "ANALYSED_CHECKPOINT",
+    "ANALYSES_STAMP",
+    "POSTINGS_STAMP",
     "Analysis",
+    "ChangeStamp",
     "CrawlRun",
     "CrawlRunIn",
     "DedupeReport",
@@ -127,7 +140,10 @@ __all__ = [
     "save_model_state",
     "save_scores",
     "score_inputs",
+    "read_stamps",
+    "scored_checkpoint",
     "scores_current",
+    "set_checkpoint",
     "sync_sources",
     "upsert_postings",
     "upsert_profile",

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from store.engine import dialect_insert
 from store.models import Analysis, ModelState, Posting, Profile, Score
+from store.stamps import ANALYSES_STAMP, bump, drop_score_checkpoints
 
 
 @dataclass
@@ -76,7 +77,13 @@ class RankFilter:
     limit: int | None = None
 
 
-def _upsert(engine: Engine, table: sa.Table, rows: list[dict[str, Any]], key: list[str]) -> None:
+def _upsert(
+    engine: Engine,
+    table: sa.Table,
+    rows: list[dict[str, Any]],
+    key: list[str],
+    stamp: str | None = None,
+) -> None:
     """INSERT .. ON CONFLICT DO UPDATE of many rows (all with the keys of the first) in one
     transaction: one statement executed with many parameter sets, compiled once and cached,
     rather than a multi-row VALUES compiled anew for every batch."""
@@ -89,6 +96,8 @@ def _upsert(engine: Engine, table: sa.Table, rows: list[dict[str, Any]], key: li
     with engine.begin() as conn:
         for start in range(0, len(rows), 5000):
             conn.execute(stmt, rows[start : start + 5000])
+        if stamp is not None:
+            bump(conn, stamp)
 
 
 def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
@@ -153,7 +162,13 @@ _ANALYSIS_DEFAULTS: dict[str, Any] = {"required_skills": [], "preferred_skills":
 
 def save_analyses(engine: Engine, rows: Sequence[dict[str, Any]]) -> None:
     """Upsert analyses; each row has Analysis's columns."""
-    _upsert(engine, Analysis.__table__, [{**_ANALYSIS_DEFAULTS, **r} for r in rows], ["posting_id"])
+    _upsert(
+        engine,
+        Analysis.__table__,
+        [{**_ANALYSIS_DEFAULTS, **r} for r in rows],
+        ["posting_id"],
+        stamp=ANALYSES_STAMP,
+    )
 
 
 def upsert_profile(
@@ -213,9 +228,12 @@ def scores_current(
     profile_hash: str,
     model_version: str,
     computed_after: datetime,
+    coverage: bool = True,
 ) -> bool:
     """True when every analysed posting has a score for this profile computed for its
     analysed content, this profile hash and model version, at or after `computed_after`.
+    With `coverage=False`, only that no score is of another spec, fit or age (index
+    seeks; for a caller that knows from a checkpoint that every posting has its score).
 
     The cheap "nothing to score" answer, from indexes: one pass over the profile's
     (posting, content hash) pairs joined to the analyses, and a few index seeks for a
@@ -255,6 +273,8 @@ def scores_current(
     with engine.connect() as conn:
         if conn.execute(stale_state).scalar():
             return False
+        if not coverage:
+            return True
         analysed = conn.execute(sa.select(sa.func.count()).select_from(a)).scalar_one()
         scored, changed = conn.execute(covered).one()
     return scored == analysed and not changed
@@ -314,6 +334,7 @@ def delete_scores(engine: Engine, profile_name: str | None = None) -> None:
         stmt = stmt.where(Score.profile_name == profile_name)
     with engine.begin() as conn:
         conn.execute(stmt)
+        drop_score_checkpoints(conn, profile_name)
 
 
 def load_model_state(engine: Engine, name: str) -> ModelState | None:

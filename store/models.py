@@ -240,6 +240,14 @@ class ModelState(SQLModel, table=True):
     fitted_at: datetime | None = _dt(nullable=False)
 
 
+class ChangeStamp(SQLModel, table=True):
+    """Change counters and the checkpoints of complete passes (see store/stamps.py)."""
+
+    name: str = Field(primary_key=True)
+    value: int = 0
+    key: str = ""
+
+
 class DigestRun(SQLModel, table=True):
     __table_args__ = (sa.UniqueConstraint("profile_name", "period_key", name="uq_digest_period"),)
 

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from store.engine import dialect_insert
 from store.models import Posting
 from store.records import CONTENT_FIELDS, PostingIn
+from store.stamps import POSTINGS_STAMP, bump
 
 BATCH = 200
 _KEY = ("source_kind", "board", "external_id")
@@ -79,6 +80,8 @@ def upsert_postings(
     with engine.begin() as conn:
         for start in range(0, len(rows), BATCH):
             result += _upsert_batch(conn, table, rows[start : start + BATCH], write_id)
+        if result.new or result.updated:
+            bump(conn, POSTINGS_STAMP)
     return result
 
 
