@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from .features import title_seniority
 from .models import PostingText
-from .text import clean_text, lowercase, one_line
+from .text import clean_text, lowercase, one_line, split_alternatives
 
 # --- internship detection -----------------------------------------------------------------------
 #
@@ -238,33 +238,6 @@ class InternshipDecision:
     title_level: bool  # decided by the title alone (then title seniority is not read)
 
 
-def _top_level_alternatives(pattern: str) -> list[str]:
-    """The pattern's top-level ``|`` branches (escapes, classes and groups respected)."""
-    parts: list[str] = []
-    depth, start, i, in_class = 0, 0, 0, False
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-            if pattern[i + 1 : i + 2] == "]":  # "[]...]": the first "]" is a member
-                i += 1
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            parts.append(pattern[start:i])
-            start = i + 1
-        i += 1
-    parts.append(pattern[start:])
-    return parts
-
-
 def _union(patterns: Sequence[str]) -> str:
     """One alternation of all patterns with the branches that start with ``\\b`` put under a
     single ``\\b``: re tries every branch at every position, and most positions are inside a
@@ -272,7 +245,7 @@ def _union(patterns: Sequence[str]) -> str:
     at_word: list[str] = []
     other: list[str] = []
     for pattern in patterns:
-        for alt in _top_level_alternatives(pattern):
+        for alt in split_alternatives(pattern):
             (at_word if alt.startswith("\\b") else other).append(alt.removeprefix("\\b"))
     return "|".join([r"\b(?:" + "|".join(at_word) + ")", *other] if at_word else other)
 

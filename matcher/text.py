@@ -62,27 +62,32 @@ def strip_accents(text: str) -> str:
 
 
 def split_alternatives(pattern: str) -> list[str]:
-    """The top-level alternatives of a regex ("a|b(c|d)" -> ["a", "b(c|d)"])."""
-    out: list[str] = []
-    depth, escaped, in_class, start = 0, False, False, 0
-    for i, ch in enumerate(pattern):
-        if escaped:
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        elif in_class:
+    """The top-level alternatives of a regex ("a|b(c|d)" -> ["a", "b(c|d)"]); escapes and
+    character classes (also "[]...]" and "[^]...]", whose first "]" is a member) respected."""
+    parts: list[str] = []
+    depth, start, i, in_class = 0, 0, 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
             in_class = ch != "]"
         elif ch == "[":
             in_class = True
+            i += 1 if pattern[i + 1 : i + 2] == "^" else 0
+            if pattern[i + 1 : i + 2] == "]":
+                i += 1
         elif ch == "(":
             depth += 1
         elif ch == ")":
             depth -= 1
         elif ch == "|" and depth == 0:
-            out.append(pattern[start:i])
+            parts.append(pattern[start:i])
             start = i + 1
-    out.append(pattern[start:])
-    return out
+        i += 1
+    parts.append(pattern[start:])
+    return parts
 
 
 def factorable(pattern: str) -> bool:

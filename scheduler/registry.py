@@ -138,7 +138,7 @@ def sync_jobs(scheduler: Any, specs: Sequence[JobSpec], settings: ScheduleSettin
     for spec in specs:
         trigger = spec.build_trigger()
         existing = scheduler.get_job(spec.id)
-        if existing is None:
+        if existing is None or trigger_signature(existing.trigger) != trigger_signature(trigger):
             scheduler.add_job(
                 spec.func,
                 trigger,
@@ -148,19 +148,7 @@ def sync_jobs(scheduler: Any, specs: Sequence[JobSpec], settings: ScheduleSettin
                 replace_existing=True,
                 **options,
             )
-            report.added.append(spec.id)
-            continue
-        if trigger_signature(existing.trigger) != trigger_signature(trigger):
-            scheduler.add_job(
-                spec.func,
-                trigger,
-                args=list(spec.args),
-                id=spec.id,
-                name=spec.name,
-                replace_existing=True,
-                **options,
-            )
-            report.updated.append(spec.id)
+            (report.added if existing is None else report.updated).append(spec.id)
             continue
         changes: dict[str, Any] = {}
         if existing.func_ref != spec.func:

@@ -271,10 +271,11 @@ def test_title_evidence_kinds(title: str, expected: bool) -> None:
 
 
 def test_strong_title_union_matches_each_pattern() -> None:
-    from matcher.internship import _ANY_STRONG_TITLE, _STRONG_TITLE, _top_level_alternatives
+    from matcher.internship import _ANY_STRONG_TITLE, _STRONG_TITLE
+    from matcher.text import split_alternatives
 
     for _, rx in _STRONG_TITLE:
-        assert "|".join(_top_level_alternatives(rx.pattern)) == rx.pattern
+        assert "|".join(split_alternatives(rx.pattern)) == rx.pattern
     titles = ["Off-cycle Analyst", "Data Engineer - Undergraduate", "Pflichtpraktikum (m/w/d)",
               "Stage de fin d'études", "(Student) Research", "Internal Audit", "インターン"]  # fmt: skip
     for t in titles:
