@@ -187,7 +187,7 @@ class Service:
 
         if self._matcher is not None and self._matcher[0] == fit_id:
             fitted = self._matcher[1]
-            fitted.weights = self.weights
+            fitted.weights, fitted.n_jobs = self.weights, self.workers
             return fitted, fit_id, False
         state = store.load_model_state(self.engine, MATCHER_STATE)
         fitted = None
@@ -204,7 +204,7 @@ class Service:
             new_id = self._refit()
             assert self._matcher is not None
             return self._matcher[1], new_id, True
-        fitted.weights = self.weights
+        fitted.weights, fitted.n_jobs = self.weights, self.workers
         self._matcher = (state.fit_id, fitted)
         return fitted, state.fit_id, False
 

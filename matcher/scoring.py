@@ -249,6 +249,9 @@ class ProfileMatcher:
 
     def transform(self, postings: Sequence[str | PostingText]) -> Any:
         self._check()
+        # ``n_jobs`` may have been set after fitting (an unpickled matcher runs with the
+        # worker count of the process using it, not of the one that fitted it).
+        self.text_model_.n_jobs = self.n_jobs
         return self.text_model_.transform(postings, prep=_document)
 
     def _fit_model(self) -> Any:
