@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 import pickle
 import uuid
 from collections.abc import Callable, Sequence
@@ -20,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 import store
 from internscout.config import ProfileConfig
@@ -37,6 +39,7 @@ from matcher import (
 if TYPE_CHECKING:
     from matcher import PostingAnalyzer, ProfileMatcher
 
+log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 GUIDE_PROFILE = "(guide)"  # scores used when no profile is named
 MATCHER_STATE = "profile-matcher"
@@ -138,8 +141,13 @@ class Service:
     ) -> None:
         """Record that a pass which read counter ``value`` left nothing pending (written only
         when it differs from what ``stamps`` read)."""
-        if stamps.get(name) != (value, key):
+        if stamps.get(name) == (value, key):
+            return
+        try:
             store.set_checkpoint(self.engine, name, value, key)
+        except SQLAlchemyError as exc:
+            # Only a shortcut: without it (a read-only database) the next call scans again.
+            log.debug("checkpoint %s not recorded: %s", name, exc)
 
     def analysis_row(self, posting_id: int, posting_hash: str, a: Analysis) -> dict[str, Any]:
         """The stored form of one posting's analysis."""

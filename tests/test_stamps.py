@@ -112,3 +112,20 @@ def test_another_model_version_reanalyses(fresh_db, clock, monkeypatch) -> None:
     newer = Service(fresh_db, clock)
     assert newer.analyse_pending() == 2
     assert newer.analyse_pending() == 0
+
+
+def test_a_checkpoint_that_cannot_be_written_costs_only_a_scan(fresh_db, clock, monkeypatch):
+    """A checkpoint is a shortcut: on a database that refuses the write (read-only), scores
+    are still refreshed and read, and the next call simply looks for work again."""
+    import sqlalchemy as sa
+
+    def refuse(*args, **kwargs):
+        raise sa.exc.OperationalError("UPDATE changestamp", {}, Exception("readonly database"))
+
+    monkeypatch.setattr(store, "set_checkpoint", refuse)
+    store.upsert_postings(fresh_db, [rec(i) for i in range(3)], clock())
+    assert Service(fresh_db, clock).score_configured(PROFILE).scored == 3
+    pending = Spy(monkeypatch, "pending_analysis_ids")
+    assert Service(fresh_db, clock).score_configured(PROFILE).scored == 0
+    assert pending.calls == 1
+    assert store.read_stamps(fresh_db, [store.ANALYSED_CHECKPOINT]) == {}
