@@ -47,6 +47,8 @@ MATCHER_STATE = "profile-matcher"
 SCORE_TTL = timedelta(hours=12)
 # Postings scored per batch: bounds memory on a full rescore (scores are per posting).
 SCORE_BATCH = 20_000
+# Version of the stored score rows (see Service.profile_hash).
+SCORE_FORMAT = 2
 
 
 @dataclass
@@ -245,8 +247,10 @@ class Service:
 
     # -- scoring -----------------------------------------------------------------
     def profile_hash(self, spec: ProfileSpec) -> str:
-        # The weights are part of what a score means: a change rescores everything.
-        return _hash({"spec": asdict(spec), "weights": self.weights or {}})
+        # The weights are part of what a score means: a change rescores everything. So is
+        # the stored form (parts at 6 decimals since format 2: a refresh by age reuses the
+        # text part, which must be the exact value scoring computed).
+        return _hash({"spec": asdict(spec), "weights": self.weights or {}, "format": SCORE_FORMAT})
 
     def score_profile(
         self, spec: ProfileSpec, email: str | None, full: bool = False
@@ -325,13 +329,26 @@ class Service:
         scored: dict[str, int],
     ) -> None:
         all_ids = sorted(set().union(*pending.values()))
+        # Scores stale by age alone keep their text part: those postings need no vector.
+        known = {
+            spec.name: store.stored_text_parts(
+                self.engine, spec.name, profile_hash, fit_id, sorted(pending[spec.name])
+            )
+            for spec, profile_hash in todo
+        }
         for start in range(0, len(all_ids), SCORE_BATCH):
             inputs = store.score_inputs(self.engine, all_ids[start : start + SCORE_BATCH])
+            vectorize = any(
+                r.id in pending[spec.name] and r.id not in known[spec.name]
+                for spec, _ in todo
+                for r in inputs
+            )
             batch = matcher.prepare(
                 [posting_text(r) for r in inputs],
                 [to_analysis(r) for r in inputs],
                 now=now,
                 matrix=self._rows_from_fit(fit_id, inputs),
+                vectorize=vectorize,
             )
             for spec, profile_hash in todo:
                 want = pending[spec.name]
@@ -339,7 +356,9 @@ class Service:
                 if not idx:
                     continue
                 part = batch if len(idx) == len(inputs) else batch.take(idx)
-                results = matcher.score_prepared(spec, part)
+                mine = known[spec.name]
+                text_parts = [mine.get(inputs[i].id) for i in idx] if mine else None
+                results = matcher.score_prepared(spec, part, text_parts=text_parts)
                 rows = [
                     score_row(spec.name, inputs[i].id, inputs[i].content_hash, profile_hash,
                               fit_id, res, now)
@@ -387,7 +406,7 @@ def score_row(
         "profile_name": profile_name,
         "posting_id": posting_id,
         "score": round(float(r.score), 6),
-        "parts": {k: round(float(v), 4) for k, v in r.parts.items()},
+        "parts": {k: round(float(v), 6) for k, v in r.parts.items()},
         "reasons": list(r.reasons),
         "matched_skills": list(r.matched_skills),
         "missing_skills": list(r.missing_skills),

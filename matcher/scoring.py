@@ -194,7 +194,7 @@ class PreparedPostings:
         """The postings at ``indices``, still prepared (nothing is recomputed)."""
         out = PreparedPostings(
             [self.postings[i] for i in indices],
-            self.matrix[list(indices)],
+            None if self.matrix is None else self.matrix[list(indices)],
             [self.facts[i] for i in indices],
             self.now,
             self.fit_token,
@@ -320,9 +320,12 @@ class ProfileMatcher:
         analyses: Sequence[Analysis],
         now: datetime | None = None,
         matrix: Any = None,
+        vectorize: bool = True,
     ) -> PreparedPostings:
         """Vectorise postings (unless ``matrix``, their rows from :meth:`fit_transform`, is
-        given) and collect what every profile's scoring needs from them."""
+        given, or ``vectorize`` is False: then every score of the batch needs its text part
+        given, see :meth:`score_prepared`) and collect what every profile's scoring needs
+        from them."""
         self._check()
         if len(postings) != len(analyses):
             raise ValueError("postings and analyses must have the same length")
@@ -331,7 +334,7 @@ class ProfileMatcher:
         now = now if now is not None else datetime.now(UTC)
         if now.tzinfo is None:
             now = now.replace(tzinfo=UTC)
-        if matrix is None:
+        if matrix is None and vectorize:
             matrix = self.transform(postings) if postings else None
         with paused_gc():
             facts = [self._facts(p, a, now) for p, a in zip(postings, analyses, strict=True)]
@@ -366,21 +369,42 @@ class ProfileMatcher:
             days_left=None if p.deadline is None else (p.deadline - now.date()).days,
         )
 
-    def score_prepared(self, profile: ProfileSpec, batch: PreparedPostings) -> list[MatchResult]:
-        """Score a prepared batch for one profile (one sparse product for the text part)."""
+    def score_prepared(
+        self,
+        profile: ProfileSpec,
+        batch: PreparedPostings,
+        text_parts: Sequence[float | None] | None = None,
+    ) -> list[MatchResult]:
+        """Score a prepared batch for one profile (one sparse product for the text part).
+
+        ``text_parts``: per posting, its text part from an earlier score for this profile
+        and fit, or None. It depends only on the posting's content, the profile and the fit,
+        so a score that is out of date by age alone is recomputed without the posting's
+        vector (a batch prepared with ``vectorize=False`` needs one for every posting).
+        """
         self._check()
         if batch.fit_token is not self.fit_token_:
             raise ValueError("the batch was prepared by another fit of the matcher")
         if not len(batch):
             return []
+        if text_parts is not None and len(text_parts) != len(batch):
+            raise ValueError("text_parts must have one entry per posting")
         w = self._effective_weights()
         ctx = ProfileContext.build(self, profile)
         # The text and recency parts of the whole batch at once.
-        if ctx.vector is not None and w["text_scale"] > 0:
+        if ctx.vector is None or w["text_scale"] <= 0:
+            text = [NEUTRAL] * len(batch)
+        elif text_parts is not None and None not in text_parts:
+            text = [float(t) for t in text_parts if t is not None]
+        elif batch.matrix is None:
+            raise ValueError("the batch has no vectors: give every posting's text part")
+        else:
             sims = np.asarray((batch.matrix @ ctx.vector.T).todense()).ravel()
             text = np.round(1.0 - np.exp(-np.maximum(sims, 0.0) / w["text_scale"]), 6).tolist()
-        else:
-            text = [NEUTRAL] * len(batch)
+            if text_parts is not None:
+                text = [
+                    t if known is None else known for t, known in zip(text, text_parts, strict=True)
+                ]
         ages = np.array([np.nan if f.age_days is None else f.age_days for f in batch.facts])
         with np.errstate(invalid="ignore"):
             recency = np.round(0.5 ** (ages / w["recency_half_life_days"]), 6)

@@ -40,6 +40,7 @@ from store.matching import (
     save_scores,
     score_inputs,
     scores_current,
+    stored_text_parts,
     upsert_profile,
 )
 from store.models import (
@@ -144,6 +145,7 @@ __all__ = [
     "scored_checkpoint",
     "scores_current",
     "set_checkpoint",
+    "stored_text_parts",
     "sync_sources",
     "upsert_postings",
     "upsert_profile",

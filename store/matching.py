@@ -222,6 +222,38 @@ def pending_score_ids(
         return list(conn.execute(stmt).scalars())
 
 
+def stored_text_parts(
+    engine: Engine,
+    profile_name: str,
+    profile_hash: str,
+    model_version: str,
+    ids: Sequence[int],
+) -> dict[int, float]:
+    """The text part of each of these postings' scores for this profile that are out of date
+    by age alone (same content, profile spec and fit): a refresh reuses it instead of
+    vectorising the posting again (it depends on nothing that ages)."""
+    p, s = Posting.__table__, Score.__table__
+    out: dict[int, float] = {}
+    with engine.connect() as conn:
+        for chunk in _chunks(ids):
+            stmt = (
+                sa.select(s.c.posting_id, s.c.parts)
+                .join(p, p.c.id == s.c.posting_id)
+                .where(
+                    s.c.profile_name == profile_name,
+                    s.c.profile_hash == profile_hash,
+                    s.c.model_version == model_version,
+                    s.c.posting_hash == p.c.content_hash,
+                    s.c.posting_id.in_(chunk),
+                )
+            )
+            for posting_id, parts in conn.execute(stmt):
+                text = parts.get("text") if isinstance(parts, dict) else None
+                if isinstance(text, int | float) and not isinstance(text, bool):
+                    out[posting_id] = float(text)
+    return out
+
+
 def scores_current(
     engine: Engine,
     profile_name: str,

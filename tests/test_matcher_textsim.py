@@ -119,6 +119,27 @@ def test_fit_transform_rows_score_the_same(analyses) -> None:
         a.prepare(POSTINGS, analyses, NOW, matrix=rows[:2])
 
 
+def test_known_text_parts_score_without_vectors(fitted, analyses) -> None:
+    batch = fitted.prepare(POSTINGS, analyses, NOW)
+    bare = fitted.prepare(POSTINGS, analyses, NOW, vectorize=False)
+    assert bare.matrix is None
+    for spec in PROFILES:
+        full = fitted.score_prepared(spec, batch)
+        text = [r.parts["text"] for r in full]
+        assert fitted.score_prepared(spec, bare, text_parts=text) == full
+        assert fitted.score_prepared(spec, bare.take([2, 1]), text_parts=text[2:0:-1]) == [
+            full[2],
+            full[1],
+        ]
+        # Some known, some computed: the same again.
+        partly = [t if i % 2 else None for i, t in enumerate(text)]
+        assert fitted.score_prepared(spec, batch, text_parts=partly) == full
+    with pytest.raises(ValueError, match="no vectors"):
+        fitted.score_prepared(PROFILES[0], bare, text_parts=[None] * len(POSTINGS))
+    with pytest.raises(ValueError, match="one entry per posting"):
+        fitted.score_prepared(PROFILES[0], batch, text_parts=[0.5])
+
+
 def test_take_keeps_scores(fitted, analyses) -> None:
     batch = fitted.prepare(POSTINGS, analyses, NOW)
     full = fitted.score_prepared(PROFILES[0], batch)

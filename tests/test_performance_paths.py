@@ -483,3 +483,47 @@ def test_rank_with_nothing_pending_imports_neither(tmp_path: Path, clock):
     store.upsert_postings(engine, [rec(9, deadline=date(2030, 1, 1))], later)
     engine.dispose()
     assert "sklearn" in _heavy_modules("--config", str(cfg), "rank", "-p", "ana", now=later)
+
+
+def test_scores_stale_by_age_alone_are_refreshed_without_vectors(any_db, clock, monkeypatch):
+    """After SCORE_TTL, a refresh reuses each score's text part (content, profile and fit
+    unchanged) instead of vectorising the postings again, and gives exactly what a full
+    rescore at that moment gives (recency, "Posted ..." and deadline reasons included)."""
+    now = clock()
+    records = [
+        rec(
+            i,
+            title=["Data Science Intern", "ML Intern", "Senior Data Engineer"][i % 3],
+            text=["Python, SQL and pandas", "PyTorch and NLP research", "Spark and Kafka"][i % 3],
+            posted_at=now - timedelta(days=i),
+            deadline=(now + timedelta(days=i % 9)).date() if i % 2 else None,
+        )
+        for i in range(12)
+    ]
+    store.upsert_postings(any_db, records, now)
+    Service(any_db, clock).score_configured(PROFILE)
+
+    clock.advance(hours=13)  # past SCORE_TTL: every score is out of date by age
+    vectorised: list[int] = []
+    real_transform = ProfileMatcher.transform
+
+    def transform(self, postings):
+        vectorised.append(len(postings))
+        return real_transform(self, postings)
+
+    monkeypatch.setattr(ProfileMatcher, "transform", transform)
+    assert Service(any_db, clock).score_configured(PROFILE).scored == 12
+    assert vectorised == []
+
+    def stored() -> dict[str, tuple]:
+        rows = store.ranked(any_db, store.RankFilter(profile_name="ana", open_only=False))
+        return {
+            r.posting.external_id: (r.score.score, r.score.parts, r.score.reasons) for r in rows
+        }
+
+    refreshed = stored()
+    store.delete_scores(any_db, "ana")
+    assert Service(any_db, clock).score_configured(PROFILE).scored == 12
+    assert vectorised == [12]  # the reference rescore did vectorise
+    assert stored() == refreshed
+    assert any(any(x.startswith("Apply by") for x in v[2]) for v in refreshed.values())
