@@ -38,10 +38,11 @@ from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
 import store
+from crawlers.crawl import _apply_delay_floor
 from crawlers.extensions import FailedPagesExtension
 from crawlers.middlewares import parse_retry_after
 from crawlers.pipelines import NormalizePipeline, StorePipeline
-from crawlers.run import CrawlSubprocessError, _apply_delay_floor, run_crawl_subprocess
+from crawlers.run import CrawlSubprocessError, run_crawl_subprocess
 from crawlers.spiders import GreenhouseSpider
 from internscout.replay import Reply
 

@@ -190,7 +190,7 @@ class PostingSpider(scrapy.Spider):
     def detail_errback(self, failure: Failure) -> Iterator[Any]:
         request = getattr(failure, "request", None)
         url = _page_url(request) if request is not None else "?"
-        self.record_failure(url, "detail", _failure_reason(failure))
+        self.record_failure(url, "detail", failure_reason(failure))
         item = request.cb_kwargs.get("item") if request is not None else None
         if item is not None:
             yield item
@@ -335,7 +335,7 @@ class PostingSpider(scrapy.Spider):
     def listing_errback(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         url = _page_url(request) if request is not None else "?"
-        self.fail_listing(_failure_reason(failure), url)
+        self.fail_listing(failure_reason(failure), url)
 
 
 def _page_url(obj: Request | Response) -> str:
@@ -354,7 +354,7 @@ def _charset(content_type: str) -> str | None:
     return None
 
 
-def _failure_reason(failure: Failure) -> str:
+def failure_reason(failure: Failure) -> str:
     # crawlers.middlewares gives up with a reason fit for the failed-pages table.
     reason = getattr(failure.value, "internscout_reason", None)
     if isinstance(reason, str):

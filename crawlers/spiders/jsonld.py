@@ -29,7 +29,7 @@ from twisted.python.failure import Failure
 
 from crawlers.jobposting import extract_job_postings, job_links, map_job_posting
 from crawlers.normalize import replace_origin
-from crawlers.spiders.base import PostingSpider, _failure_reason
+from crawlers.spiders.base import PostingSpider, failure_reason
 from crawlers.spiders.feed import local_name, parse_xml, snippet
 
 DEFAULT_DEPTH = 1
@@ -280,7 +280,7 @@ class JsonLdSpider(PostingSpider):
     def page_errback(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         url = _requested_url(request)
-        reason = _failure_reason(failure)
+        reason = failure_reason(failure)
         self.logger.warning("%s: cannot fetch job page %s: %s", self.source_name, url, reason)
         self.record_failure(url, "page", reason)
 
