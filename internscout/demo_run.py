@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -51,9 +53,36 @@ def run_demo(out: Path, console: Console, limit: int, clock: Callable[[], dateti
     console.print(f"Digest: {outcome.message}.")
     for path in outcome.paths:
         console.print(f"  {path}", highlight=False)
+    if not rows:
+        console.print("No postings ranked: check the crawl results above.")
+        return
+    cfg = write_demo_config(out / "config.toml", db_url, out / "digests")
     console.print(
-        f"Demo database: {db_path}. Try: internscout --db sqlite:///{db_path} show {rows[0].posting.id}"
-        if rows
-        else "No postings ranked: check the crawl results above.",
+        f"Demo database: {db_path}; its config (the database and the demo profile): {cfg}\n"
+        f"Try:  internscout --config {cfg} skills --profile {profile}\n"
+        f"      internscout --config {cfg} show {rows[0].posting.id} --profile {profile}",
         highlight=False,
     )
+
+
+def write_demo_config(path: Path, db_url: str, digest_dir: Path) -> Path:
+    """A config naming the demo database and profile, so the other commands can be tried on the
+    demo's results. The sample boards' server is gone by then: no sources are written."""
+    lines = [
+        "# Written by `internscout demo`: the demo database and its sample student.",
+        "[database]",
+        f"url = {_toml(db_url)}",
+        "",
+        "[digest]",
+        f"out_dir = {_toml(str(digest_dir.resolve()))}",
+        "",
+        "[[profiles]]",
+    ]
+    lines += [f"{key} = {_toml(value)}" for key, value in DEMO_PROFILE.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path.resolve()
+
+
+def _toml(value: Any) -> str:
+    # JSON strings, numbers and arrays of them are valid TOML; booleans are spelled alike.
+    return json.dumps(value, ensure_ascii=False)

@@ -130,6 +130,13 @@ def test_demo_command(runner: CliRunner, tmp_path: Path, clock):
     assert "Ranked for" in result.output
     digests = list((tmp_path / "demo" / "digests").glob("digest-*.html"))
     assert len(digests) == 1
+    # The config it writes lets the other commands run on the demo's database and profile.
+    cfg = tmp_path / "demo" / "config.toml"
+    assert cfg.is_file()
+    assert "skills --profile demo-student" in " ".join(result.output.split())
+    skills = run(runner, ["--config", str(cfg), "skills", "--profile", "demo-student"], clock)
+    assert skills.exit_code == 0, skills.output
+    assert "Learn next:" in skills.output
     # Rerunning starts from a fresh database: same table, and a new digest.
     again = run(runner, ["demo", "--out", str(tmp_path / "demo")], clock)
     assert again.exit_code == 0
