@@ -68,7 +68,8 @@ DEFAULT_SECTOR_WEIGHTS: dict[str, float] = {
     "eeo_name": 0.8,
 }
 _OTHER = SECTORS.index("other")
-_TFIDF_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # TfidfVectorizer's default token_pattern
+# TfidfVectorizer's default token_pattern r"(?u)\b\w\w+\b", same tokens (see textsim._TOKEN).
+_TFIDF_TOKEN = re.compile(r"\w\w+")
 
 
 def _cue_matcher(
@@ -402,24 +403,24 @@ class PostingAnalyzer:
             names.append((self._name_core(other_name), w["eeo_name"]))
         for core, scale in names:
             of = core.find(" of ")
-            for m, which in self.name_cues_.finditer(core):
-                head = m.end() == of if of > 0 else m.end() == len(core)
+            for _, end, said, which in self.name_cues_.finditer(core):
+                head = end == of if of > 0 else end == len(core)
                 factor = (w["name_head"] if head else w["name_other"]) * scale
                 for n in which:
                     i, kind = self.name_cue_meta_[n]
                     # One name cue per sector and kind ("Bank ... Financial" adds nothing).
                     if factor > best.get((i, kind), 0.0):
                         best[(i, kind)] = factor
-                    if len(cues[SECTORS[i]]) < 3 and m.group(0) not in cues[SECTORS[i]]:
-                        cues[SECTORS[i]].append(m.group(0))
+                    if len(cues[SECTORS[i]]) < 3 and said not in cues[SECTORS[i]]:
+                        cues[SECTORS[i]].append(said)
         for (i, kind), factor in best.items():
             raw[i] += w[kind] * tax.sectors[SECTORS[i]].name_weight * factor
         if body:
             about = _about_spans(body, name)
             counts: dict[int, float] = defaultdict(float)
             intermediary = False
-            for m, which in self.text_cues_.finditer(body):
-                inc = 1.0 + w["about"] if about and _inside(about, m.start()) else 1.0
+            for start, _, said, which in self.text_cues_.finditer(body):
+                inc = 1.0 + w["about"] if about and _inside(about, start) else 1.0
                 for n in which:
                     i, kind = self.text_cue_meta_[n]
                     if i < 0:
@@ -428,8 +429,8 @@ class PostingAnalyzer:
                     counts[n] += inc
                     if kind == "text_cues":
                         phrases = cues[SECTORS[i]]
-                        if len(phrases) < 6 and m.group(0) not in phrases:
-                            phrases.append(m.group(0))
+                        if len(phrases) < 6 and said not in phrases:
+                            phrases.append(said)
             per_sector = np.zeros(len(SECTORS))
             for n, c in counts.items():
                 i, kind = self.text_cue_meta_[n]

@@ -8,14 +8,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .taxonomy import Skill, Taxonomy, alias_key
-from .text import alternation, lowercase
+from .text import BoundaryScan, alternation, lowercase
 
 # Aliases may be written with a space, a hyphen, an underscore or nothing between their words
 # ("scikit-learn", "scikit learn", "Power BI", "PowerBI").
 _SEP = "\x00"
 _SEP_RE = r"[\s\-_]{0,2}"
 # Skill names contain symbols (C++, C#, .NET, Node.js, CI/CD), so \b is not the boundary we want.
-_LEFT = r"(?<![\w.+#@])"
+_NOT_BEFORE = r"\w.+#@"  # a character that may not come right before a mention
 _RIGHT = r"(?![\w+#@])(?!\.[A-Za-z0-9])"
 
 
@@ -99,7 +99,7 @@ class SkillExtractor:
         # By lowercased spelling: the exact spellings that count, and their skills.
         self._cased = cased
         aliases = _plain_aliases(taxonomy) + [a for a in cased]
-        self._regex = re.compile(_LEFT + "(?:" + trie_regex(aliases, True) + ")" + _RIGHT)
+        self._scan = BoundaryScan("(?:" + trie_regex(aliases, True) + ")" + _RIGHT, _NOT_BEFORE)
         self._window = taxonomy.context_window
 
     def mentions(self, text: str, lower: str | None = None) -> list[tuple[int, int, str]]:
@@ -113,22 +113,21 @@ class SkillExtractor:
         lower = lowercase(text) if lower is None else lower
         plain = self._plain_keys
         cased = self._cased
-        for m in self._regex.finditer(lower):
-            said = m.group(0)
-            start, stop = m.span()
+        for start, stop in self._scan.spans(lower):
+            said = lower[start:stop]
             names = plain.get(alias_key(said))
             if names:
                 out.extend((start, stop, name) for name in names)
             options = cased.get(said)
             if not options:
                 continue
-            original = text[start : m.end()]
+            original = text[start:stop]
             for spelling, skills in options:
                 if original != spelling:
                     continue
                 if skills is None:
                     rule = self._rules[spelling]
-                    if not self._accept(text, start, m.end(), rule):
+                    if not self._accept(text, start, stop, rule):
                         continue
                     skills = rule.skills
                 out.extend((start, stop, n) for n in skills if not names or n not in names)
@@ -256,8 +255,8 @@ _NOT_NEEDED_WORDS = (
 )
 # Matched on lowercased text. "not required" is a preference: at one position the longest
 # phrase wins, and which kind it is is read from the phrase.
-_MARKER = re.compile(
-    r"(?<!\w)" + alternation([_NOT_NEEDED_WORDS, _PREFERRED_WORDS, _REQUIRED_WORDS]) + r"(?!\w)"
+_MARKER = BoundaryScan(
+    alternation([_NOT_NEEDED_WORDS, _PREFERRED_WORDS, _REQUIRED_WORDS]) + r"(?!\w)", r"\w"
 )
 _PREFERRED_PHRASE = re.compile(_PREFERRED_WORDS)
 _NOT_NEEDED_PHRASE = re.compile(_NOT_NEEDED_WORDS)
@@ -356,15 +355,15 @@ class RequirementMap:
         # Inline markers in text order.
         self._ends: list[int] | None = None  # sentence ends, found when first needed
         marks: list[tuple[int, int, str]] = []
-        for m in _MARKER.finditer(text):
-            said = m.group(0)
+        for start, end in _MARKER.spans(text):
+            said = text[start:end]
             if _NOT_NEEDED_PHRASE.fullmatch(said):
                 kind = "none"
             elif _PREFERRED_PHRASE.fullmatch(said):
                 kind = "preferred"
             else:
                 kind = "required"
-            marks.append((m.start(), m.end(), kind))
+            marks.append((start, end, kind))
         self._marks = marks
         self._mark_starts = [a for a, _, _ in marks]
         self.draws_a_line = bool(marks) or any(st is not None for st in self._states)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from .models import PostingText
 
@@ -17,8 +17,10 @@ _QUOTES = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'}
 # One substitution pass for all three (str.translate with a dict is ~10x slower on long text).
 _FOLD = {**_DASHES, **_SPACES, **_QUOTES}
 _FOLD_RE = re.compile("[" + "".join(_FOLD) + "]")
-_HSPACE_RUN = re.compile(r"[ \t\r\f\v]{2,}|[\t\r\f\v]")
-_NEWLINE_RUN = re.compile(r" ?\n[ \n]*")
+# Both start with a literal, which re finds fast; a pattern that may start with a space is
+# tried at every position (3-8x slower on long text).
+_SPACE_RUN = re.compile(r"  +")
+_NEWLINE_RUN = re.compile(r"\n[ \n]*")
 
 
 def clean_text(text: str | None) -> str:
@@ -38,10 +40,15 @@ def clean_text(text: str | None) -> str:
     if not s.isascii():
         s = unicodedata.normalize("NFKC", s)
         s = _FOLD_RE.sub(lambda m: _FOLD[m.group(0)], s)
-    if "  " in s or "\t" in s or "\r" in s or "\f" in s or "\v" in s:
-        s = _HSPACE_RUN.sub(" ", s)
+    # Runs of horizontal white space become one space, then a run of spaces and line breaks
+    # holding a line break becomes one line break.
+    for ch in "\t\r\f\v":
+        if ch in s:
+            s = s.replace(ch, " ")
+    if "  " in s:
+        s = _SPACE_RUN.sub(" ", s)
     if " \n" in s or "\n " in s or "\n\n" in s:
-        s = _NEWLINE_RUN.sub("\n", s)
+        s = _NEWLINE_RUN.sub("\n", s.replace(" \n", "\n"))
     return s.strip()
 
 
@@ -144,6 +151,41 @@ def lowercase(text: str) -> str:
 _WORD_END = re.compile(r"[\w&](?![\w&])|[^\w\s&](?=\s|$)")
 
 
+class BoundaryScan:
+    """The spans ``re.finditer`` gives for ``(?<![not_before])(?:body)``, found faster.
+
+    A pattern that starts with a lookbehind keeps re from skipping ahead to where a match can
+    begin, so every position is tried. Here the scan consumes the character before a match
+    instead (``[^not_before]``, which re skips to quickly) and reports the span after it; a
+    match right at the start of the text, or right after a match that ends in an allowed
+    character, is tried on its own. ``not_before`` is the inside of a character class.
+    """
+
+    def __init__(self, body: str, not_before: str, flags: int = 0) -> None:
+        self.at = re.compile(body, flags)
+        if self.at.match(""):
+            raise ValueError(f"a scanned pattern must not match the empty string: {body!r}")
+        self.scan = re.compile(f"[^{not_before}]({body})", flags)
+        self._blocks = re.compile(f"[{not_before}]", flags)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        out: list[tuple[int, int]] = []
+        pos = 0
+        try_here = True  # may a match start at ``pos`` (no blocking character before it)?
+        at, scan, blocks = self.at.match, self.scan.search, self._blocks.match
+        while True:
+            m = at(text, pos) if try_here else None
+            if m is not None:
+                out.append(m.span())
+            else:
+                m = scan(text, pos)
+                if m is None:
+                    return out
+                out.append(m.span(1))
+            pos = m.end()
+            try_here = blocks(text, pos - 1) is None
+
+
 class PhraseMatcher:
     """Finds any of many phrase regexes in LOWERCASED text in one pass and tells which
     pattern(s) each hit is (hits are resolved by ``fullmatch`` once per distinct phrase, then
@@ -169,7 +211,7 @@ class PhraseMatcher:
             else:
                 self._loose.append(i)
         self.regex = (
-            re.compile(r"(?<![\w&])" + alternation(self.patterns) + r"(?![\w&])")
+            BoundaryScan(alternation(self.patterns) + r"(?![\w&])", r"\w&")
             if self.patterns
             else None
         )
@@ -191,12 +233,13 @@ class PhraseMatcher:
                 self._memo[phrase] = hit
         return hit
 
-    def finditer(self, lower: str):
-        """(match, pattern indices) for each hit in ``lower`` (lowercased text)."""
+    def finditer(self, lower: str) -> Iterator[tuple[int, int, str, tuple[int, ...]]]:
+        """(start, end, phrase, pattern indices) for each hit in ``lower`` (lowercased)."""
         if self.regex is None or not lower:
             return
-        for m in self.regex.finditer(lower):
-            yield m, self.which(m.group(0))
+        for start, end in self.regex.spans(lower):
+            said = lower[start:end]
+            yield start, end, said, self.which(said)
 
 
 def one_line(text: str) -> str:
@@ -238,8 +281,8 @@ _BOILERPLATE_PATTERNS = (
     r"cookies",
 )
 # Matched on lowercased text (see PhraseMatcher on why not re.I).
-_BOILERPLATE = re.compile(
-    r"(?<![\w])(?:" + alternation(_BOILERPLATE_PATTERNS) + r"|\$\s?\d{2,3}(?:,\d{3}|k))"
+_BOILERPLATE = BoundaryScan(
+    "(?:" + alternation(_BOILERPLATE_PATTERNS) + r"|\$\s?\d{2,3}(?:,\d{3}|k))", r"\w"
 )
 
 
@@ -250,7 +293,7 @@ def strip_boilerplate(text: str) -> str:
 
 def strip_boilerplate_pair(text: str, lower: str) -> tuple[str, str]:
     """:func:`strip_boilerplate` of ``text`` and of ``lower`` (its :func:`lowercase`)."""
-    hits = [m.start() for m in _BOILERPLATE.finditer(lower)]
+    hits = [start for start, _ in _BOILERPLATE.spans(lower)]
     if not hits:
         return text, lower
     # Only the sentences around the hits are located (with str.rfind/find, in C).

@@ -1,12 +1,15 @@
-"""Regex helpers of matcher/text.py."""
+"""Regex helpers and text clean-up of matcher/text.py."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from matcher.text import split_alternatives
+from matcher.classify import _TFIDF_TOKEN
+from matcher.text import BoundaryScan, clean_text, split_alternatives
 
 
 @pytest.mark.parametrize(
@@ -28,3 +31,65 @@ def test_split_alternatives(pattern: str, parts: list[str]) -> None:
     whole = re.compile(pattern)
     for text in ["a", "b", "bc", "x|y", "|a", "]a", "c", "e", "z", "single"]:
         assert bool(whole.fullmatch(text)) == any(re.fullmatch(p, text) for p in parts), text
+
+
+# clean_text's white-space rules as first written (one regex each); the fast version must
+# give the same text.
+def _reference_spaces(s: str) -> str:
+    if "  " in s or "\t" in s or "\r" in s or "\f" in s or "\v" in s:
+        s = re.sub(r"[ \t\r\f\v]{2,}|[\t\r\f\v]", " ", s)
+    if " \n" in s or "\n " in s or "\n\n" in s:
+        s = re.sub(r" ?\n[ \n]*", "\n", s)
+    return s.strip()
+
+
+@given(
+    st.lists(st.sampled_from([" ", "  ", "\t", "\r\n", "\n", "\f", "\v", "a", "b."])).map("".join)
+)
+@settings(max_examples=500, deadline=None)
+def test_clean_text_white_space_as_reference(text: str) -> None:
+    assert clean_text(text) == _reference_spaces(text)
+
+
+def test_clean_text_white_space_examples() -> None:
+    text = "Skills:\r\n \t- Python  \n\n\n  - SQL\t(required)  \nThanks "
+    assert clean_text(text) == "Skills:\n- Python\n- SQL (required)\nThanks"
+    assert clean_text(text) == _reference_spaces(text)
+
+
+@given(
+    st.text() | st.lists(st.sampled_from(["ab", "_", "é", "1", " ", "-", "a", "Ü"])).map("".join)
+)
+@settings(max_examples=300, deadline=None)
+def test_sector_tokens_as_scikit_learns_token_pattern(text: str) -> None:
+    assert _TFIDF_TOKEN.findall(text) == re.findall(r"(?u)\b\w\w+\b", text)
+
+
+_PIECES = ["b)", ")c", "a", "ab", "c", "c++", "+", "a.b", "x y", "y z", "y", " ", "("]
+
+
+# Bodies with matches that end in a character a match may follow (")"), so one can start right
+# where another ends, and overlapping alternatives of different lengths.
+@pytest.mark.parametrize(
+    ("body", "not_before"),
+    [
+        (r"(?:ab|a|b\)|\)c|c)(?!\w)", r"\w"),
+        (r"(?:a\.?b|b|c\+\+|\+)(?![\w+])", r"\w.+"),
+        (r"(?:x y|y|y z)", r"\w&"),
+    ],
+)
+@given(text=st.lists(st.sampled_from(_PIECES) | st.sampled_from(list("abc )(.+&_\n"))).map("".join))
+@example(text="b))c")
+@example(text="a.b+c++a")
+@settings(max_examples=400, deadline=None)
+def test_boundary_scan_spans_as_lookbehind_finditer(body: str, not_before: str, text: str) -> None:
+    expected = [m.span() for m in re.finditer(f"(?<![{not_before}])(?:{body})", text)]
+    assert BoundaryScan(body, not_before).spans(text) == expected
+
+
+def test_boundary_scan_examples() -> None:
+    scan = BoundaryScan(r"(?:401\(k\)|dental(?!\w))", r"\w")
+    # A match right after one ending in ")" and one at the very start are found too.
+    assert scan.spans("401(k)dental, dental; xdental") == [(0, 6), (6, 12), (14, 20)]
+    with pytest.raises(ValueError, match="empty string"):
+        BoundaryScan("a*", r"\w")
