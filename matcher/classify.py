@@ -132,6 +132,10 @@ _ABOUT_START = re.compile(
         ]
     )
 )  # fmt: skip
+# Only the ones at a sentence start count. No phrase holds a line break or ". ", so none spans a
+# sentence start and those at one are found by scanning from the sentence starts alone.
+# (A character class first lets re skip ahead: "\n", or one of ".!?" and a space.)
+_ABOUT_AFTER_BREAK = re.compile(r"[\n.!?](?:(?<=\n)|(?<!\n) )(?=" + _ABOUT_START.pattern + ")")
 _SENTENCE_BOUNDARY = re.compile(r"[.!?](?=\s)|\n")
 _GENERIC_NAME_WORDS = frozenset(
     {"the", "a", "an", "us", "usa", "u.s.", "new", "global", "national", "american", "first",
@@ -139,18 +143,17 @@ _GENERIC_NAME_WORDS = frozenset(
 )  # fmt: skip
 
 
+def _about_starts(lower: str) -> list[int]:
+    """Where a sentence of ``lower`` starts with an about-us phrase."""
+    starts = [0] if _ABOUT_START.match(lower) else []
+    return starts + [m.end() for m in _ABOUT_AFTER_BREAK.finditer(lower)]
+
+
 def _about_spans(lower: str, name: str) -> list[tuple[int, int]]:
     """Character spans of ``lower`` where the employer describes itself: sentences starting
     "About us", "We are a...", "Founded in..." (plus the next sentence after a bare heading)
     and sentences that name the employer (its first distinctive word)."""
-    starts: list[int] = [
-        m.start()
-        for m in _ABOUT_START.finditer(lower)
-        # only at a sentence start
-        if m.start() == 0
-        or lower[m.start() - 1] == "\n"
-        or lower[m.start() - 2 : m.start()] in (". ", "! ", "? ")
-    ]
+    starts = _about_starts(lower)
     words = [x for x in norm_company(name).split() if len(x) > 2]
     key = next((x for x in words if x not in _GENERIC_NAME_WORDS), "")
     if key:

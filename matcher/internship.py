@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from .features import title_seniority
 from .models import PostingText
-from .text import clean_text, lowercase, one_line, split_alternatives
+from .text import BoundaryScan, clean_text, lowercase, one_line, split_alternatives
 
 # --- internship detection -----------------------------------------------------------------------
 #
@@ -226,6 +226,14 @@ _DESCRIPTION_INTERN = re.compile(
     r"|\bco-?op (?:term|work term|student)\b"
     r"|\bmust be (?:a )?(?:currently )?enrolled\b|\bcurrently enrolled (?:in|as)\b",
 )
+# Every branch starts with \b and a word character, so \b there is "no word character before":
+# scanned as a BoundaryScan (same first match, found several times faster).
+_DESCRIPTION_SCAN = BoundaryScan(
+    "(?:"
+    + "|".join(alt.removeprefix(r"\b") for alt in split_alternatives(_DESCRIPTION_INTERN.pattern))
+    + ")",
+    r"\w",
+)
 # Words without which _DESCRIPTION_INTERN cannot match (checked with `in`, much faster).
 _DESCRIPTION_WORDS = ("intern", "co-op", "coop", "apprentic", "enrolled")
 _QUOTE_FOLD = str.maketrans({"\u2018": "'", "\u2019": "'", "\u2013": "-", "\u2014": "-"})
@@ -313,9 +321,9 @@ def detect_internship(p: PostingText, description: str | None = None) -> Interns
     text = clean_text(p.description) if description is None else description
     lower = lowercase(text)
     if any(w in lower for w in _DESCRIPTION_WORDS):
-        m = _DESCRIPTION_INTERN.search(lower)
-        if m:
-            said = one_line(text[m.start() : m.end()])
+        span = _DESCRIPTION_SCAN.first(lower)
+        if span:
+            said = one_line(text[span[0] : span[1]])
             return InternshipDecision(True, f'description says "{said}"', False)
     return InternshipDecision(False, "", False)
 

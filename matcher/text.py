@@ -169,19 +169,25 @@ class BoundaryScan:
         self._blocks = re.compile(f"[{not_before}]", flags)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
-        out: list[tuple[int, int]] = []
+        return list(self._iter(text))
+
+    def first(self, text: str) -> tuple[int, int] | None:
+        """The first span (as ``search``), or None."""
+        return next(self._iter(text), None)
+
+    def _iter(self, text: str) -> Iterator[tuple[int, int]]:
         pos = 0
         try_here = True  # may a match start at ``pos`` (no blocking character before it)?
         at, scan, blocks = self.at.match, self.scan.search, self._blocks.match
         while True:
             m = at(text, pos) if try_here else None
             if m is not None:
-                out.append(m.span())
+                yield m.span()
             else:
                 m = scan(text, pos)
                 if m is None:
-                    return out
-                out.append(m.span(1))
+                    return
+                yield m.span(1)
             pos = m.end()
             try_here = blocks(text, pos - 1) is None
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from matcher import PostingText, detect_internship, is_internship_title
+from matcher.internship import _DESCRIPTION_INTERN, _DESCRIPTION_SCAN
 
 
 @pytest.mark.parametrize(
@@ -286,3 +289,17 @@ def test_strong_title_union_matches_each_pattern() -> None:
 def test_evidence_names_the_whole_word() -> None:
     d = detect_internship(PostingText(title="Pflichtpraktikum Data Science (m/w/d)"))
     assert d.is_internship and '"Pflichtpraktikum"' in d.evidence
+
+
+_DESCRIPTION_PIECES = [
+    "this ", "the ", "summer ", "paid ", "internship", "intern", "interns will", "co-op",
+    "as an ", "as a ", "data ", "must be ", "currently ", "enrolled", " in", "12-week ",
+    "manager", " ", "\n", ".", "x", "_", "-", "2026 ", "internship dates",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(_DESCRIPTION_PIECES), max_size=14).map("".join))
+@settings(max_examples=400, deadline=None)
+def test_description_scan_finds_the_regex_first_match(text: str) -> None:
+    m = _DESCRIPTION_INTERN.search(text)
+    assert _DESCRIPTION_SCAN.first(text) == (m.span() if m else None)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from matcher.classify import _TFIDF_TOKEN
+from matcher.classify import _ABOUT_START, _TFIDF_TOKEN, _about_starts
 from matcher.text import BoundaryScan, clean_text, split_alternatives
 
 
@@ -93,3 +93,21 @@ def test_boundary_scan_examples() -> None:
     assert scan.spans("401(k)dental, dental; xdental") == [(0, 6), (6, 12), (14, 20)]
     with pytest.raises(ValueError, match="empty string"):
         BoundaryScan("a*", r"\w")
+
+
+_ABOUT_PIECES = ["about us", "our mission", "who we are", "company:", "the company:", "we are a",
+                 ". ", "! ", "\n", " ", ".", "x", "founded in", "?", "a"]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(_ABOUT_PIECES), max_size=12).map("".join))
+@settings(max_examples=400, deadline=None)
+def test_about_starts_as_sentence_start_filter(lower: str) -> None:
+    # The first formulation: every phrase match, kept when it starts a sentence.
+    expected = [
+        m.start()
+        for m in _ABOUT_START.finditer(lower)
+        if m.start() == 0
+        or lower[m.start() - 1] == "\n"
+        or lower[m.start() - 2 : m.start()] in (". ", "! ", "? ")
+    ]
+    assert _about_starts(lower) == expected
