@@ -34,6 +34,7 @@ from .text import (
     one_line,
     strip_accents,
     strip_boilerplate_pair,
+    word_tokens,
 )
 
 # --- sector classification ----------------------------------------------------------------------
@@ -68,8 +69,6 @@ DEFAULT_SECTOR_WEIGHTS: dict[str, float] = {
     "eeo_name": 0.8,
 }
 _OTHER = SECTORS.index("other")
-# TfidfVectorizer's default token_pattern r"(?u)\b\w\w+\b", same tokens (see textsim._TOKEN).
-_TFIDF_TOKEN = re.compile(r"\w\w+")
 
 
 def _cue_matcher(
@@ -136,7 +135,8 @@ _ABOUT_START = re.compile(
 # sentence start and those at one are found by scanning from the sentence starts alone.
 # (A character class first lets re skip ahead: "\n", or one of ".!?" and a space.)
 _ABOUT_AFTER_BREAK = re.compile(r"[\n.!?](?:(?<=\n)|(?<!\n) )(?=" + _ABOUT_START.pattern + ")")
-_SENTENCE_BOUNDARY = re.compile(r"[.!?](?=\s)|\n")
+# "[.!?](?=\s)|\n", starting with a character class (which re skips ahead to quickly).
+_SENTENCE_BOUNDARY = re.compile(r"[.!?\n](?:(?<=\n)|(?=\s))")
 _GENERIC_NAME_WORDS = frozenset(
     {"the", "a", "an", "us", "usa", "u.s.", "new", "global", "national", "american", "first",
      "united", "general", "data", "group", "international", "inc", "llc", "corp", "company"}
@@ -480,7 +480,7 @@ class PostingAnalyzer:
             if not body:
                 continue
             # Counting all tokens and intersecting with the vocabulary runs in C.
-            tokens = Counter(_TFIDF_TOKEN.findall(strip_accents(body.lower())))
+            tokens = Counter(word_tokens(strip_accents(body.lower())))
             counts = {vocab[t]: tokens[t] for t in sorted(tokens.keys() & vocab_keys)}
             todo.append(i)
             if not counts:

@@ -292,7 +292,8 @@ _HEADING = re.compile(
     re.I,
 )
 _BULLET = re.compile(r"^[\s\-*\u2022\u25cf\u25aa\u2023\u2043>#\d.)]*")
-_SENTENCE_END = re.compile(r"[.!?;](?=\s)|\n")
+# "[.!?;](?=\s)|\n", starting with a character class (which re skips ahead to quickly).
+_SENTENCE_END = re.compile(r"[.!?;\n](?:(?<=\n)|(?=\s))")
 
 
 def _heading_kind(line: str) -> tuple[str | None, int]:

@@ -148,6 +148,18 @@ def lowercase(text: str) -> str:
     return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
 
 
+# scikit-learn's default token_pattern r"(?u)\b\w\w+\b" finds the same tokens: a run of word
+# characters is taken whole. Without the \b, and in ASCII text with the class written out, re
+# skips ahead to a token's start quickly.
+_TOKEN = re.compile(r"\w\w+")
+_ASCII_TOKEN = re.compile(r"[a-zA-Z0-9_]{2,}")
+
+
+def word_tokens(text: str) -> list[str]:
+    """The tokens of scikit-learn's default ``token_pattern`` (words of 2+ word characters)."""
+    return (_ASCII_TOKEN if text.isascii() else _TOKEN).findall(text)
+
+
 _WORD_END = re.compile(r"[\w&](?![\w&])|[^\w\s&](?=\s|$)")
 
 

@@ -12,7 +12,6 @@ a learned vocabulary would be ignored): a profile is compared on the words posti
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
@@ -21,15 +20,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from .parallel import map_chunks, worker_count
-from .text import strip_accents
+from .text import strip_accents, word_tokens
 
 N_FEATURES = 2**22
 PARALLEL_MIN = 4000  # documents; below this, worker start-up costs more than it saves
-
-
-# scikit-learn's default token_pattern r"(?u)\b\w\w+\b" finds the same tokens: a run of word
-# characters is taken whole. Without the \b, re skips ahead to word characters fast.
-_TOKEN = re.compile(r"\w\w+")
 
 
 def words_and_pairs(doc: str) -> list[str]:
@@ -38,7 +32,7 @@ def words_and_pairs(doc: str) -> list[str]:
     stop words are gone), with the pairs joined in C rather than sliced in a Python loop."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    words = [t for t in _TOKEN.findall(strip_accents(doc.lower())) if t not in ENGLISH_STOP_WORDS]
+    words = [t for t in word_tokens(strip_accents(doc.lower())) if t not in ENGLISH_STOP_WORDS]
     return words + list(map(" ".join, zip(words, words[1:], strict=False)))
 
 

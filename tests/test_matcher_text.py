@@ -8,8 +8,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from matcher.classify import _ABOUT_START, _TFIDF_TOKEN, _about_starts
-from matcher.text import BoundaryScan, clean_text, split_alternatives
+from matcher.classify import _ABOUT_START, _SENTENCE_BOUNDARY, _about_starts
+from matcher.features import _SENTENCE_END
+from matcher.text import BoundaryScan, clean_text, split_alternatives, word_tokens
 
 
 @pytest.mark.parametrize(
@@ -61,8 +62,17 @@ def test_clean_text_white_space_examples() -> None:
     st.text() | st.lists(st.sampled_from(["ab", "_", "é", "1", " ", "-", "a", "Ü"])).map("".join)
 )
 @settings(max_examples=300, deadline=None)
-def test_sector_tokens_as_scikit_learns_token_pattern(text: str) -> None:
-    assert _TFIDF_TOKEN.findall(text) == re.findall(r"(?u)\b\w\w+\b", text)
+def test_word_tokens_as_scikit_learns_token_pattern(text: str) -> None:
+    assert word_tokens(text) == re.findall(r"(?u)\b\w\w+\b", text)
+    ascii_only = text.encode("ascii", "replace").decode()  # the ASCII path too
+    assert word_tokens(ascii_only) == re.findall(r"(?u)\b\w\w+\b", ascii_only)
+
+
+@given(st.lists(st.sampled_from(list(".!?;\n \tab") + ["\u00a0", "\u2028"])).map("".join))
+@settings(max_examples=300, deadline=None)
+def test_sentence_ends_as_first_written(text: str) -> None:
+    for rx, first in ((_SENTENCE_END, r"[.!?;](?=\s)|\n"), (_SENTENCE_BOUNDARY, r"[.!?](?=\s)|\n")):
+        assert [m.span() for m in rx.finditer(text)] == [m.span() for m in re.finditer(first, text)]
 
 
 _PIECES = ["b)", ")c", "a", "ab", "c", "c++", "+", "a.b", "x y", "y z", "y", " ", "("]
