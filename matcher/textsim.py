@@ -26,26 +26,100 @@ N_FEATURES = 2**22
 PARALLEL_MIN = 4000  # documents; below this, worker start-up costs more than it saves
 
 
-def words_and_pairs(doc: str) -> list[str]:
-    """The terms scikit-learn's word analyzer gives with ``ngram_range=(1, 2)``,
-    ``stop_words="english"`` and accents stripped (words, then pairs of consecutive words once
-    stop words are gone), with the pairs joined in C rather than sliced in a Python loop."""
+def words(doc: str) -> list[str]:
+    """The words scikit-learn's word analyzer keeps (default token pattern, accents stripped,
+    ``stop_words="english"``); the terms are these words and each pair of consecutive ones."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    words = [t for t in word_tokens(strip_accents(doc.lower())) if t not in ENGLISH_STOP_WORDS]
-    return words + list(map(" ".join, zip(words, words[1:], strict=False)))
+    return [t for t in word_tokens(strip_accents(doc.lower())) if t not in ENGLISH_STOP_WORDS]
 
 
-def _hasher(n_features: int):  # noqa: ANN202 - sklearn's HashingVectorizer
-    from sklearn.feature_extraction.text import HashingVectorizer
+def words_and_pairs(doc: str) -> list[str]:
+    """The terms scikit-learn's word analyzer gives with ``ngram_range=(1, 2)`` (see
+    :func:`words`), pairs written "first second"."""
+    w = words(doc)
+    return w + list(map(" ".join, zip(w, w[1:], strict=False)))
 
-    return HashingVectorizer(
-        n_features=n_features,
-        analyzer=words_and_pairs,
-        alternate_sign=False,
-        norm=None,
-        dtype=np.float32,
+
+# A word's bucket comes from its MurmurHash3 (as scikit-learn's HashingVectorizer); a pair's
+# from mixing its two words' hashes (splitmix64's finaliser), so pairs are never made as
+# strings or hashed character by character.
+_MIX_A = np.uint64(0x9E3779B97F4A7C15)
+_MIX_B = np.uint64(0xBF58476D1CE4E5B9)
+
+
+def _mix(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):  # uint64 arithmetic wraps, as intended
+        x = first * _MIX_A + second
+        x ^= x >> np.uint64(29)
+        x *= _MIX_B
+        x ^= x >> np.uint64(32)
+    return x
+
+
+class _WordHashes:
+    """Word -> unsigned 32-bit MurmurHash3, memoised per process (words recur across
+    postings); stop words map to -1. Cleared when it grows past ``limit`` words."""
+
+    def __init__(self, limit: int = 2_000_000) -> None:
+        self.limit = limit
+        self.table: dict[str, int] = {}
+
+    def __call__(self, tokens: list[str]) -> list[int]:
+        table = self.table
+        try:
+            return list(map(table.__getitem__, tokens))  # in C while every word is known
+        except KeyError:
+            from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+            from sklearn.utils import murmurhash3_32
+
+            if not table or len(table) > self.limit:
+                table.clear()
+                table.update(dict.fromkeys(ENGLISH_STOP_WORDS, -1))
+            for t in tokens:
+                if t not in table:
+                    table[t] = int(murmurhash3_32(t, 0, positive=True))
+            return list(map(table.__getitem__, tokens))
+
+
+_WORD_HASHES = _WordHashes()
+
+
+def term_index(term: str, n_features: int = N_FEATURES) -> int:
+    """The bucket of one term of :func:`words_and_pairs` (a word, or two words and a space)."""
+    from sklearn.utils import murmurhash3_32
+
+    hashes = [int(murmurhash3_32(w, 0, positive=True)) for w in term.split(" ")]
+    if len(hashes) == 1:
+        return hashes[0] % n_features
+    a, b = np.array(hashes, dtype=np.uint64)
+    return int(_mix(np.array([a]), np.array([b]))[0] % np.uint64(n_features))
+
+
+def hashed_counts(docs: Sequence[str], n_features: int = N_FEATURES) -> sp.csr_matrix:
+    """Term counts of ``docs`` (rows) over ``n_features`` buckets: the words and word pairs of
+    :func:`words_and_pairs`, each in its :func:`term_index` bucket (float32 CSR, indices
+    sorted, duplicates summed)."""
+    flat: list[int] = []
+    lengths: list[int] = []
+    for doc in docs:
+        hashes = _WORD_HASHES(word_tokens(strip_accents(doc.lower())))
+        flat += hashes
+        lengths.append(len(hashes))
+    hashes_all = np.array(flat, dtype=np.int64)
+    keep = hashes_all >= 0  # stop words out, then pairs are formed
+    doc_of = np.repeat(np.arange(len(docs), dtype=np.int32), lengths)[keep]
+    h = hashes_all[keep].astype(np.uint64)
+    del hashes_all, keep, flat
+    same_doc = doc_of[:-1] == doc_of[1:]
+    size = np.uint64(n_features)
+    rows = np.concatenate([doc_of, doc_of[:-1][same_doc]])
+    cols = np.concatenate([h % size, _mix(h[:-1], h[1:])[same_doc] % size]).astype(np.int32)
+    m = sp.csr_matrix(
+        (np.ones(len(cols), dtype=np.float32), (rows, cols)), shape=(len(docs), n_features)
     )
+    m.sum_duplicates()
+    return m
 
 
 def _counts_worker(
@@ -53,7 +127,7 @@ def _counts_worker(
 ) -> sp.csr_matrix:
     # Documents are made here, in the worker, so the parent never holds them all at once.
     docs = items if prep is None else [prep(x) for x in items]
-    return _hasher(n_features).transform(docs)
+    return hashed_counts(docs, n_features)
 
 
 def _stack(parts: list[sp.csr_matrix], n_features: int) -> sp.csr_matrix:

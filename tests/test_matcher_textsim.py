@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -221,3 +222,32 @@ def test_words_and_pairs_on_a_posting() -> None:
     assert terms == _sklearn_terms(doc)
     assert "data science" in terms and "science intern" in terms and "cafe naive" in terms
     assert "the" not in terms
+
+
+@given(
+    st.lists(
+        st.lists(st.sampled_from(["the", "data", "Data", "ünï", "of", "ml", "a", "é", "x1"]))
+        .map(" ".join)
+        .map(lambda s: s + " .")
+        | st.text(max_size=40),
+        max_size=6,
+    )
+)
+@settings(max_examples=200, deadline=None)
+def test_hashed_counts_count_each_term_in_its_bucket(docs: list[str]) -> None:
+    m = textsim.hashed_counts(docs, n_features=2**20)
+    assert m.shape == (len(docs), 2**20) and m.has_canonical_format
+    for i, doc in enumerate(docs):
+        row = m[i]
+        want = Counter(textsim.term_index(t, 2**20) for t in textsim.words_and_pairs(doc))
+        assert dict(zip(row.indices.tolist(), row.data.tolist(), strict=True)) == want
+
+
+def test_hashed_counts_do_not_depend_on_the_word_memo(monkeypatch: pytest.MonkeyPatch) -> None:
+    docs = _docs(40) + ["", "the of and", "Café naïve data"]
+    want = textsim.hashed_counts(docs)
+    monkeypatch.setattr(textsim, "_WORD_HASHES", textsim._WordHashes(limit=5))  # cleared often
+    got = textsim.hashed_counts(docs)
+    assert (abs(got - want) > 0).nnz == 0
+    assert textsim.hashed_counts(["", "the of and"]).nnz == 0  # stop words make no term
+    assert textsim.hashed_counts([]).shape == (0, textsim.N_FEATURES)
