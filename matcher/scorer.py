@@ -33,6 +33,15 @@ _SECTOR_ALIASES = {
 }  # fmt: skip
 
 
+_FIXED_REASONS = {
+    "role wanted": "Role: {} — one of the roles you look for",
+    "role": "Role: {}",
+    "sector wanted": "{} employer — in your sectors",
+    "sector": "{} employer — not in your sectors",
+    "place": "In {} — one of your locations",
+}
+
+
 def _list_text(names: Sequence[str], limit: int = 5) -> str:
     shown = ", ".join(names[:limit])
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
@@ -48,7 +57,7 @@ def _skills_reason(ask: SkillAsk, have: Collection[str], missing_req: Sequence[s
         matched = [s for s in ask.required if s in have]
         msg = f"Matches {len(matched)} of {len(ask.required)} skills asked"
         return msg + (f": {_list_text(matched)}" if matched else "")
-    n_pref = sum(s in have for s in ask.preferred)
+    n_pref = sum(map(have.__contains__, ask.preferred))
     if not ask.required:
         return f"Has {n_pref} of {len(ask.preferred)} preferred skills"
     n_req = len(ask.required) - len(missing_req)
@@ -58,6 +67,48 @@ def _skills_reason(ask: SkillAsk, have: Collection[str], missing_req: Sequence[s
     if ask.preferred:
         msg += f"; {n_pref} of {len(ask.preferred)} preferred"
     return msg
+
+
+# The weights fixed_penalties reads.
+_FIXED_WEIGHTS = (
+    "penalty_not_internship", "penalty_seniority", "penalty_experience", "deadline_soon_days"
+)  # fmt: skip
+FixedPenalties = tuple[float, tuple[tuple[str, float], ...], tuple[str, ...], bool, str]
+
+
+def fixed_penalties(f: PostingFacts, w: dict[str, float]) -> FixedPenalties:
+    """The penalties of a posting whatever the profile (a student looks for internships, not
+    senior or experienced roles, nor ones whose deadline passed), worked out once per batch:
+    (score factor, penalty parts, their reasons, deadline passed, deadline reason)."""
+    factor = 1.0
+    parts: list[tuple[str, float]] = []
+    late: list[str] = []  # shown after the positive reasons
+    if not f.is_internship:
+        pen = w["penalty_not_internship"]
+        parts.append(("penalty_not_internship", -pen))
+        factor *= 1.0 - pen
+        late.append(f.intern_reason)
+    if f.seniority:
+        pen = w["penalty_seniority"]
+        parts.append(("penalty_seniority", -pen))
+        factor *= 1.0 - pen
+        late.append(f"Title says {f.seniority}: not a student role")
+    years = f.years
+    if years is not None and years >= 2:
+        pen = w["penalty_experience"] * (1.0 if years >= 3 else 0.4)
+        if f.is_internship:
+            pen /= 2  # interns' "N years of Python" usually counts coursework too
+        parts.append(("penalty_experience", -round(pen, 6)))
+        factor *= 1.0 - pen
+        late.append(f"Asks for {years}+ years of experience: not a student role")
+    passed, said = False, ""
+    if f.days_left is not None:
+        assert f.deadline is not None
+        if f.days_left < 0:
+            passed, said = True, "Application deadline passed"
+        elif f.days_left <= w["deadline_soon_days"]:
+            said = _deadline_text(f.deadline, f.days_left)  # no score change
+    return factor, tuple(parts), tuple(late), passed, said
 
 
 class Scorer:
@@ -71,6 +122,19 @@ class Scorer:
         self.keys = (*PART_KEYS, "term") if ctx.terms else PART_KEYS
         self.part_weights = [(k, w[k]) for k in self.keys]
         self.total_w = sum(w[k] for k in self.keys)
+        # Reasons that depend on one label only, made once per label rather than per posting.
+        self.said: dict[tuple[str, str], str] = {}
+        key = tuple(w[k] for k in _FIXED_WEIGHTS)
+        fixed = batch.per_weights.get(key)
+        if fixed is None:
+            fixed = batch.per_weights[key] = [fixed_penalties(f, w) for f in batch.facts]
+        self.fixed = fixed
+
+    def _said(self, kind: str, label: str) -> str:
+        text = self.said.get((kind, label))
+        if text is None:
+            text = self.said[(kind, label)] = _FIXED_REASONS[kind].format(label)
+        return text
 
     def run(self, text: list[float], recency: list[float]) -> list[MatchResult]:
         facts = self.batch.facts
@@ -83,7 +147,6 @@ class Scorer:
         ctx, w = self.ctx, self.w
         parts: dict[str, float] = {"text": text_part}
         reasons: list[str] = [f.intern_reason] if f.is_internship else []
-        late: list[str] = []  # penalties, shown after the positives
 
         # skills (required ones weigh most when the posting marks them)
         ask = f.ask
@@ -114,10 +177,10 @@ class Scorer:
         # role
         if f.role in ctx.roles:
             parts["role"] = 1.0
-            reasons.append(f"Role: {f.role_label} — one of the roles you look for")
+            reasons.append(self._said("role wanted", f.role_label))
         elif f.role in _ADJACENT_ROLES:
             parts["role"] = 0.4
-            reasons.append(f"Role: {f.role_label}")
+            reasons.append(self._said("role", f.role_label))
         else:
             parts["role"] = 0.0
 
@@ -126,11 +189,11 @@ class Scorer:
             parts["sector"] = NEUTRAL
         elif f.sector in ctx.sectors:
             parts["sector"] = 1.0
-            reasons.append(f"{f.sector_name} employer — in your sectors")
+            reasons.append(self._said("sector wanted", f.sector_name))
         else:
             scores = f.sector_scores
             parts["sector"] = round(sum(scores.get(s, 0.0) for s in ctx.sectors), 6)
-            reasons.append(f"{f.sector_name} employer — not in your sectors")
+            reasons.append(self._said("sector", f.sector_name))
 
         # location / remote
         locs = f.locations
@@ -142,7 +205,7 @@ class Scorer:
                 hit = self.places[locs] = location_match(ctx.locations, locs)
         if hit is not None:
             parts["location"] = 1.0
-            reasons.append(f"In {hit} — one of your locations")
+            reasons.append(self._said("place", hit))
         elif ctx.remote_ok and f.remote:
             parts["location"] = 0.9
             reasons.append("Remote — you accept remote work")
@@ -169,47 +232,29 @@ class Scorer:
                 base += weight * parts[k]
             base /= self.total_w
 
-        # penalties: a student looks for internships, not senior or experienced roles
-        factor = 1.0
-        if not f.is_internship:
-            pen = w["penalty_not_internship"]
-            parts["penalty_not_internship"] = -pen
-            factor *= 1.0 - pen
-            late.append(f.intern_reason)
-        if f.seniority:
-            pen = w["penalty_seniority"]
-            parts["penalty_seniority"] = -pen
-            factor *= 1.0 - pen
-            late.append(f"Title says {f.seniority}: not a student role")
-        years = f.years
-        if years is not None and years >= 2:
-            pen = w["penalty_experience"] * (1.0 if years >= 3 else 0.4)
-            if f.is_internship:
-                pen /= 2  # interns' "N years of Python" usually counts coursework too
-            parts["penalty_experience"] = -round(pen, 6)
-            factor *= 1.0 - pen
-            late.append(f"Asks for {years}+ years of experience: not a student role")
+        # penalties (see fixed_penalties), then the profile's own: terms it does not want
+        factor, penalties, late, deadline_passed, deadline_reason = self.fixed[i]
+        if penalties:
+            parts.update(penalties)
+        reasons += late
         if term_mismatch:
             pen = min(1.0, w["penalty_term"])
             parts["penalty_term"] = -pen
             factor *= 1.0 - pen
-            late.append(term_mismatch)
+            reasons.append(term_mismatch)
         score = base * factor
-        if f.days_left is not None:
-            assert f.deadline is not None
-            if f.days_left < 0:
-                parts["penalty_deadline"] = -1.0
-                score = 0.0
-                reasons.insert(0, "Application deadline passed")
-            elif f.days_left <= w["deadline_soon_days"]:
-                reasons.insert(0, _deadline_text(f.deadline, f.days_left))  # no score change
+        if deadline_passed:
+            parts["penalty_deadline"] = -1.0
+            score = 0.0
+        if deadline_reason:
+            reasons.insert(0, deadline_reason)
 
         return MatchResult(
             score=round(min(1.0, max(0.0, score)), 6),
             parts=parts,
             matched_skills=matched,
             missing_skills=missing_req + missing_pref,
-            reasons=reasons + late,
+            reasons=reasons,
         )
 
     def _term(self, i: int, parts: dict[str, float], reasons: list[str]) -> str:

@@ -180,6 +180,8 @@ class PreparedPostings:
         self._docs: list[str | None] = [None] * len(self.postings)
         self._terms: list[list[Term] | None] = [None] * len(self.postings)
         self._lower: list[str | None] | None = None
+        # Profile-independent scoring work, per set of weights (see scorer.fixed_penalties).
+        self.per_weights: dict[tuple[float, ...], Any] = {}
 
     def __len__(self) -> int:
         return len(self.postings)
