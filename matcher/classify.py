@@ -479,9 +479,11 @@ class PostingAnalyzer:
         for i, body in enumerate(bodies):
             if not body:
                 continue
-            # Counting all tokens and intersecting with the vocabulary runs in C.
-            tokens = Counter(word_tokens(strip_accents(body.lower())))
-            counts = {vocab[t]: tokens[t] for t in sorted(tokens.keys() & vocab_keys)}
+            # Only the vocabulary's words are counted (a small share of a posting's words).
+            tokens = Counter(
+                filter(vocab_keys.__contains__, word_tokens(strip_accents(body.lower())))
+            )
+            counts = {vocab[t]: c for t, c in sorted(tokens.items())}
             todo.append(i)
             if not counts:
                 continue
