@@ -470,7 +470,6 @@ class PostingAnalyzer:
         descriptions matter, so the rest of a posting's words are dropped at once.
         """
         vocab = self.sector_vectorizer_.vocabulary_
-        vocab_keys = vocab.keys()
         idf = self.sector_idf_
         rows: list[int] = []
         cols: list[int] = []
@@ -480,9 +479,8 @@ class PostingAnalyzer:
             if not body:
                 continue
             # Only the vocabulary's words are counted (a small share of a posting's words).
-            tokens = Counter(
-                filter(vocab_keys.__contains__, word_tokens(strip_accents(body.lower())))
-            )
+            words = word_tokens(strip_accents(body.lower()))
+            tokens = Counter([t for t in words if t in vocab])
             counts = {vocab[t]: c for t, c in sorted(tokens.items())}
             todo.append(i)
             if not counts:
