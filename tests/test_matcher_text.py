@@ -123,3 +123,16 @@ def test_about_starts_as_sentence_start_filter(lower: str) -> None:
         or lower[m.start() - 2 : m.start()] in (". ", "! ", "? ")
     ]
     assert _about_starts(lower) == expected
+
+
+@given(
+    st.lists(
+        st.sampled_from(list("‐‑‒–—―−\u00a0\u2007\u202f\u200b\u2009\u200a\u3000‘’“”a -'\""))
+    ).map("".join)
+)
+@settings(max_examples=200, deadline=None)
+def test_clean_text_folds_dashes_spaces_and_quotes(text: str) -> None:
+    folded = re.sub("[‐‑‒–—―−]", "-", text)
+    folded = re.sub("[\u00a0\u2007\u202f\u200b\u2009\u200a\u3000]", " ", folded)
+    folded = re.sub("[‘’]", "'", re.sub("[“”]", '"', folded))
+    assert clean_text(text) == _reference_spaces(folded)
