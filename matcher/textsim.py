@@ -61,7 +61,7 @@ class _WordHashes:
     """Word -> unsigned 32-bit MurmurHash3, memoised per process (words recur across
     postings); stop words map to -1. Cleared when it grows past ``limit`` words."""
 
-    def __init__(self, limit: int = 2_000_000) -> None:
+    def __init__(self, limit: int = 200_000) -> None:  # words (~60 MB); pairs are not kept
         self.limit = limit
         self.table: dict[str, int] = {}
 
