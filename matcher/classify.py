@@ -29,6 +29,7 @@ from .text import (
     BOILERPLATE_SCAN,
     PhraseMatcher,
     alternation,
+    ascii_words,
     clean_text,
     lowercase,
     norm_company,
@@ -481,6 +482,7 @@ class PostingAnalyzer:
         descriptions matter, so the rest of a posting's words are dropped at once.
         """
         vocab = self.sector_vectorizer_.vocabulary_
+        vocab_bytes = {t.encode(): j for t, j in vocab.items()}
         idf = self.sector_idf_
         rows: list[int] = []
         cols: list[int] = []
@@ -491,8 +493,13 @@ class PostingAnalyzer:
                 continue
             # Only the vocabulary's words count (a small share of a posting's words); both
             # the counting and the intersection run in C.
-            tokens = Counter(word_tokens(strip_accents(body.lower())))
-            counts = {vocab[t]: tokens[t] for t in sorted(vocab.keys() & tokens.keys())}
+            if body.isascii():
+                tokens: Counter = Counter(ascii_words(body))
+                keys = sorted(vocab_bytes.keys() & tokens.keys())  # (ASCII: same order)
+                counts = {vocab_bytes[t]: tokens[t] for t in keys}
+            else:
+                tokens = Counter(word_tokens(strip_accents(body.lower())))
+                counts = {vocab[t]: tokens[t] for t in sorted(vocab.keys() & tokens.keys())}
             todo.append(i)
             if not counts:
                 continue

@@ -162,6 +162,20 @@ def word_tokens(text: str) -> list[str]:
     return (_ASCII_TOKEN if text.isascii() else _TOKEN).findall(text)
 
 
+# ASCII text lowercased and cut into runs of [a-z0-9_] by one bytes.translate and a split,
+# both in C: twice as fast as the token regex, but one-character words are kept.
+_ASCII_WORDS = bytes(
+    ord(chr(c).lower()) if c < 128 and (chr(c).isalnum() or c == 95) else 32 for c in range(256)
+)
+ASCII_LETTERS = frozenset(bytes([c]) for c in _ASCII_WORDS if c != 32)  # the one-character words
+
+
+def ascii_words(text: str) -> list[bytes]:
+    """For ASCII ``text``: the :func:`word_tokens` of ``text.lower()`` as bytes, plus the
+    one-character words (members of ``ASCII_LETTERS``)."""
+    return text.encode().translate(_ASCII_WORDS).split()
+
+
 _WORD_END = re.compile(r"[\w&](?![\w&])|[^\w\s&](?=\s|$)")
 
 

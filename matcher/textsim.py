@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .parallel import map_chunks, worker_count
-from .text import strip_accents, word_tokens
+from .text import ASCII_LETTERS, ascii_words, strip_accents, word_tokens
 
 N_FEATURES = 2**22
 PARALLEL_MIN = 4000  # documents; below this, worker start-up costs more than it saves
@@ -59,13 +59,14 @@ def _mix(first: np.ndarray, second: np.ndarray) -> np.ndarray:
 
 class _WordHashes:
     """Word -> unsigned 32-bit MurmurHash3, memoised per process (words recur across
-    postings); stop words map to -1. Cleared when it grows past ``limit`` words."""
+    postings); stop words and one-character words map to -1. Words come as ``str`` or as
+    ASCII ``bytes`` (the same hash). Cleared when it grows past ``limit`` words."""
 
     def __init__(self, limit: int = 200_000) -> None:  # words (~60 MB); pairs are not kept
         self.limit = limit
-        self.table: dict[str, int] = {}
+        self.table: dict[str | bytes, int] = {}
 
-    def __call__(self, tokens: list[str]) -> list[int]:
+    def __call__(self, tokens: list[str] | list[bytes]) -> list[int]:
         table = self.table
         try:
             return list(map(table.__getitem__, tokens))  # in C while every word is known
@@ -75,11 +76,21 @@ class _WordHashes:
 
             if not table or len(table) > self.limit:
                 table.clear()
-                table.update(dict.fromkeys(ENGLISH_STOP_WORDS, -1))
+                for w in ENGLISH_STOP_WORDS:
+                    table[w] = table[w.encode()] = -1
+                table.update(dict.fromkeys(ASCII_LETTERS, -1))
             for t in tokens:
                 if t not in table:
                     table[t] = int(murmurhash3_32(t, 0, positive=True))
             return list(map(table.__getitem__, tokens))
+
+
+def _word_list(doc: str) -> list[str] | list[bytes]:
+    """The words of :func:`words` before stop words are dropped (ASCII text: as bytes, with
+    one-character words, which the hash table maps to -1 like stop words)."""
+    if doc.isascii():
+        return ascii_words(doc)
+    return word_tokens(strip_accents(doc.lower()))
 
 
 _WORD_HASHES = _WordHashes()
@@ -103,7 +114,7 @@ def hashed_counts(docs: Sequence[str], n_features: int = N_FEATURES) -> sp.csr_m
     flat: list[int] = []
     lengths: list[int] = []
     for doc in docs:
-        hashes = _WORD_HASHES(word_tokens(strip_accents(doc.lower())))
+        hashes = _WORD_HASHES(_word_list(doc))
         flat += hashes
         lengths.append(len(hashes))
     hashes_all = np.array(flat, dtype=np.int64)

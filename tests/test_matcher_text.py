@@ -10,7 +10,14 @@ from hypothesis import strategies as st
 
 from matcher.classify import _ABOUT_START, _SENTENCE_BOUNDARY, _about_starts
 from matcher.features import _SENTENCE_END
-from matcher.text import BoundaryScan, clean_text, split_alternatives, word_tokens
+from matcher.text import (
+    ASCII_LETTERS,
+    BoundaryScan,
+    ascii_words,
+    clean_text,
+    split_alternatives,
+    word_tokens,
+)
 
 
 @pytest.mark.parametrize(
@@ -136,3 +143,13 @@ def test_clean_text_folds_dashes_spaces_and_quotes(text: str) -> None:
     folded = re.sub("[\u00a0\u2007\u202f\u200b\u2009\u200a\u3000]", " ", folded)
     folded = re.sub("[‘’]", "'", re.sub("[“”]", '"', folded))
     assert clean_text(text) == _reference_spaces(folded)
+
+
+@given(st.text(alphabet=st.sampled_from(list("aZ_09 .-,;\n\t'é")), max_size=60))
+@settings(max_examples=300, deadline=None)
+def test_ascii_words_as_word_tokens(text: str) -> None:
+    if not text.isascii():
+        return
+    words = ascii_words(text)
+    assert [w.decode() for w in words if w not in ASCII_LETTERS] == word_tokens(text.lower())
+    assert all(len(w) == 1 for w in words if w in ASCII_LETTERS)
