@@ -103,6 +103,7 @@ class SkillExtractor:
             "(?:" + trie_regex(aliases, True) + ")" + _RIGHT, _NOT_BEFORE, prefilter=False
         )
         self._window = taxonomy.context_window
+        self._said_memo: dict[str, list[str] | None] = {}
 
     def mentions(self, text: str, lower: str | None = None) -> list[tuple[int, int, str]]:
         """Every accepted skill mention as (start, end, canonical name), in text order.
@@ -115,9 +116,15 @@ class SkillExtractor:
         lower = lowercase(text) if lower is None else lower
         plain = self._plain_keys
         cased = self._cased
+        memo = self._said_memo
         for start, stop in self._scan.spans(lower):
             said = lower[start:stop]
-            names = plain.get(alias_key(said))
+            if said in memo:
+                names = memo[said]
+            else:  # (a few thousand spellings recur across postings)
+                names = plain.get(alias_key(said))
+                if len(memo) < 50_000:
+                    memo[said] = names
             if names:
                 out.extend((start, stop, name) for name in names)
             options = cased.get(said)

@@ -257,7 +257,8 @@ class BoundaryScan:
             # Lookaheads of a match ending by ``b`` read real text, not the cut end.
             stop = min(len(text), b + reach)
             try_here = pos == 0 or blocks(text, pos - 1) is None
-            while pos < b:
+            # (A match starts before ``b``: at ``pos`` only when ``try_here``.)
+            while pos + (not try_here) < b:
                 m = at(text, pos, stop) if try_here else None
                 if m is not None:
                     start, end = m.span()
