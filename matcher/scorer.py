@@ -119,6 +119,7 @@ class Scorer:
     ) -> None:
         self.tax, self.w, self.ctx, self.batch = tax, w, ctx, batch
         self.places: dict[tuple[str, ...], str | None] = {}  # location strings repeat a lot
+        self.elsewhere: dict[tuple[str, ...], str] = {}
         self.keys = (*PART_KEYS, "term") if ctx.terms else PART_KEYS
         self.part_weights = [(k, w[k]) for k in self.keys]
         self.total_w = sum(w[k] for k in self.keys)
@@ -215,7 +216,12 @@ class Scorer:
             parts["location"] = 0.4
         else:
             parts["location"] = 0.0
-            reasons.append(f"Located in {_list_text(locs, 2)} — not in your locations")
+            elsewhere = self.elsewhere.get(locs)
+            if elsewhere is None:
+                elsewhere = self.elsewhere[locs] = (
+                    f"Located in {_list_text(locs, 2)} — not in your locations"
+                )
+            reasons.append(elsewhere)
 
         parts["recency"] = recency
         if f.age_text:
