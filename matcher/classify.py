@@ -20,10 +20,11 @@ from scipy.sparse import csr_matrix
 from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from .features import MARKER_SCAN, SkillExtractor, title_seniority, years_required
+from .features import SkillExtractor, title_seniority, years_required
 from .internship import detect_internship
 from .models import Analysis, PostingText
 from .parallel import map_index_chunks, paused_gc, worker_count
+from .requirements import MARKER_SCAN
 from .taxonomy import SECTORS, Taxonomy, load_taxonomy
 from .text import (
     BOILERPLATE_SCAN,

@@ -12,8 +12,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from matcher import PostingAnalyzer, PostingText
-from matcher.features import MARKER_SCAN
 from matcher.prefilter import ascii_bytes, expressions
+from matcher.requirements import MARKER_SCAN
 from matcher.text import BOILERPLATE_SCAN, BoundaryScan, clean_text, lowercase
 
 hyperscan = pytest.importorskip("hyperscan")

@@ -9,7 +9,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from matcher.classify import _ABOUT_START, _SENTENCE_BOUNDARY, _about_starts
-from matcher.features import _SENTENCE_END
+from matcher.requirements import _SENTENCE_END
 from matcher.text import (
     ASCII_LETTERS,
     BoundaryScan,
