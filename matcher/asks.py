@@ -52,14 +52,22 @@ def skill_ask(analysis: Analysis, tax: Taxonomy) -> SkillAsk:
 
 def skill_coverage(ask: SkillAsk, have: Collection[str], preferred_share: float) -> float | None:
     """Weighted share of the asked skills in ``have``; None when the posting asks for none."""
+    # (map over the membership test: no Python frame per skill)
+    n_req = sum(map(have.__contains__, ask.required))
+    return coverage_of_counts(
+        ask, n_req, sum(map(have.__contains__, ask.preferred)), preferred_share
+    )
+
+
+def coverage_of_counts(
+    ask: SkillAsk, n_req: int, n_pref: int, preferred_share: float
+) -> float | None:
+    """:func:`skill_coverage` from how many required and preferred skills the student has."""
     if not ask.required and not ask.preferred:
         return None
     share = min(1.0, max(0.0, preferred_share))
-    # (map over the membership test: no Python frame per skill)
-    req = sum(map(have.__contains__, ask.required)) / len(ask.required) if ask.required else None
-    pref = (
-        sum(map(have.__contains__, ask.preferred)) / len(ask.preferred) if ask.preferred else None
-    )
+    req = n_req / len(ask.required) if ask.required else None
+    pref = n_pref / len(ask.preferred) if ask.preferred else None
     if req is None:
         return pref
     if pref is None:

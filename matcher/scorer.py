@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from datetime import date
+from itertools import filterfalse, repeat
 from typing import TYPE_CHECKING
 
-from .asks import SkillAsk, profile_skills, skill_coverage
+from .asks import SkillAsk, coverage_of_counts, profile_skills
 from .models import MatchResult, ProfileSpec
 from .places import location_match
 from .terms import parse_terms, term_fit, term_label
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from .scoring import PostingFacts, PreparedPostings, ProfileMatcher
     from .taxonomy import Taxonomy
 
+_ZEROS = repeat(0.0)  # default for dict.get in map()
 # The parts every score has; profiles with terms also have "term" (see scoring.py).
 PART_KEYS = ("text", "skills", "role", "sector", "location", "recency")
 NEUTRAL = 0.5
@@ -52,12 +54,13 @@ def _deadline_text(deadline: date, days: int) -> str:
     return f"Apply by {deadline.isoformat()} ({left})"
 
 
-def _skills_reason(ask: SkillAsk, have: Collection[str], missing_req: Sequence[str]) -> str:
+def _skills_reason(
+    ask: SkillAsk, have: Collection[str], missing_req: Sequence[str], n_pref: int
+) -> str:
     if not ask.marked:
-        matched = [s for s in ask.required if s in have]
+        matched = list(filter(have.__contains__, ask.required))
         msg = f"Matches {len(matched)} of {len(ask.required)} skills asked"
         return msg + (f": {_list_text(matched)}" if matched else "")
-    n_pref = sum(map(have.__contains__, ask.preferred))
     if not ask.required:
         return f"Has {n_pref} of {len(ask.preferred)} preferred skills"
     n_req = len(ask.required) - len(missing_req)
@@ -120,6 +123,7 @@ class Scorer:
         self.tax, self.w, self.ctx, self.batch = tax, w, ctx, batch
         self.places: dict[tuple[str, ...], str | None] = {}  # location strings repeat a lot
         self.elsewhere: dict[tuple[str, ...], str] = {}
+        self.sectors = tuple(ctx.sectors)  # (the set's own order, as before)
         self.keys = (*PART_KEYS, "term") if ctx.terms else PART_KEYS
         self.part_weights = [(k, w[k]) for k in self.keys]
         self.total_w = sum(w[k] for k in self.keys)
@@ -152,7 +156,7 @@ class Scorer:
         # skills (required ones weigh most when the posting marks them)
         ask = f.ask
         have = ctx.skills
-        matched = [s for s in f.skills if s in have]
+        matched = list(filter(have.__contains__, f.skills))  # (filter: no Python frame)
         if ctx.free_skills:
             low = self.batch.lower_doc(i)
             # The substring test is a fast filter; the regex then checks word boundaries.
@@ -161,17 +165,20 @@ class Scorer:
                 for s, key, rx in ctx.free_skills
                 if key in low and s not in matched and rx.search(self.batch.doc(i))
             ]
-        missing_req = [s for s in ask.required if s not in have]
-        missing_pref = [s for s in ask.preferred if s not in have]
+        missing_req = list(filterfalse(have.__contains__, ask.required))
+        missing_pref = list(filterfalse(have.__contains__, ask.preferred))
+        n_pref = len(ask.preferred) - len(missing_pref)
         if not ctx.all_skills:
             parts["skills"] = NEUTRAL
         else:
             used = min(1.0, len(matched) / ctx.skill_cap)
-            coverage = skill_coverage(ask, have, w["skills_preferred_share"])
+            coverage = coverage_of_counts(
+                ask, len(ask.required) - len(missing_req), n_pref, w["skills_preferred_share"]
+            )
             value = 0.25 + 0.5 * used if coverage is None else 0.6 * coverage + 0.4 * used
             parts["skills"] = round(value, 6)
         if (ask.required or ask.preferred) and ctx.all_skills:
-            reasons.append(_skills_reason(ask, have, missing_req))
+            reasons.append(_skills_reason(ask, have, missing_req, n_pref))
         elif matched:
             reasons.append(f"Mentions your skills: {_list_text(matched)}")
 
@@ -193,7 +200,7 @@ class Scorer:
             reasons.append(self._said("sector wanted", f.sector_name))
         else:
             scores = f.sector_scores
-            parts["sector"] = round(sum(scores.get(s, 0.0) for s in ctx.sectors), 6)
+            parts["sector"] = round(sum(map(scores.get, self.sectors, _ZEROS)), 6)
             reasons.append(self._said("sector", f.sector_name))
 
         # location / remote
