@@ -144,3 +144,14 @@ def test_a_pickled_scan_starts_without_its_database() -> None:
     assert copy.spans("x gamma delta") == scan.spans("x gamma delta") == [(2, 7), (8, 13)]
     assert copy.use_prefilter()
     assert copy.windows.spans("x gamma") == [(1, 7)]
+
+
+def test_big_batches_turn_the_prefilters_on(demo_texts: list[str]) -> None:
+    analyzer = PostingAnalyzer().fit()
+    long_text = "our hospital " * 30
+    postings = [PostingText(title="Intern", company="X", description=t) for t in demo_texts]
+    analyzer.analyze_many(postings[:5])
+    assert analyzer.text_cues_.regex.windows.spans(long_text) is None  # small batch: off
+    analyzer.PREFILTER_MIN = 5
+    analyzer.analyze_many(postings[:5])
+    assert analyzer.text_cues_.regex.windows.spans(long_text)
