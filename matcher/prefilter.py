@@ -27,12 +27,21 @@ import re
 import threading
 from typing import Any
 
+from .regex_syntax import (
+    LOOKAROUNDS,
+    group_end,
+    last_group,
+    split_alternatives,
+    strip_lookarounds,
+    units,
+    unwrap,
+)
+
 try:  # optional: wheels for Linux x86-64 (see pyproject.toml)
     import hyperscan
 except ImportError:  # pragma: no cover - depends on the platform
     hyperscan = None
 
-_LOOKAROUND = ("(?=", "(?!", "(?<=", "(?<!")
 _LIMIT = 1000  # characters per Hyperscan expression (it refuses very long ones)
 
 
@@ -64,103 +73,34 @@ def ascii_bytes(text: str) -> bytes:
     return text.encode("ascii", "internscout-classes").translate(_SEPARATORS)
 
 
-def _group_end(pattern: str, start: int) -> int:
-    """Index just after the group opened at ``pattern[start]`` ("(")."""
-    depth, i, in_class = 0, start, False
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-            i += 1 if pattern[i + 1 : i + 2] == "^" else 0
-            if pattern[i + 1 : i + 2] == "]":
-                i += 1
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-    raise ValueError("unbalanced parenthesis")
-
-
-def _strip_lookarounds(pattern: str) -> str:
-    out: list[str] = []
-    i, in_class = 0, False
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            out.append(pattern[i : i + 2])
-            i += 2
-            continue
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-            j = i + (2 if pattern[i + 1 : i + 2] == "^" else 1)
-            if pattern[j : j + 1] == "]":
-                out.append(pattern[i : j + 1])
-                i = j + 1
-                continue
-        elif pattern.startswith(_LOOKAROUND, i):
-            i = _group_end(pattern, i)
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
-
-
-def _unwrap(pattern: str) -> str:
-    while pattern.startswith("(?:") and _group_end(pattern, 0) == len(pattern):
-        pattern = pattern[3:-1]
-    return pattern
-
-
 def _pieces(pattern: str) -> list[str]:
-    from .text import split_alternatives  # (text imports this module)
-
-    alternatives = split_alternatives(_unwrap(pattern))
+    alternatives = split_alternatives(unwrap(pattern))
     if len(alternatives) == 1:
         return alternatives
     out: list[str] = []
     for a in alternatives:
-        a = _unwrap(a)
+        a = unwrap(a)
         out.extend(_pieces(a) if len(a) > _LIMIT else [a])
     return out
 
 
-_ESCAPE_OR_CLASS = re.compile(r"\\.|\[\^?\]?(?:\\.|[^\]\\])*\]")
-_CLASS = re.compile(r"\[(?!\^)(?:\\.|[^\[\]\\])+\]")
+def _lookarounds(pattern: str) -> list[str]:
+    """The source of each lookaround group in ``pattern``."""
+    return [
+        pattern[i : group_end(pattern, i)]
+        for i, end in units(pattern)
+        if end - i == 1 and pattern.startswith(LOOKAROUNDS, i)
+    ]
 
 
-def _last_group(pattern: str) -> int:
-    """Start of the top-level group that ends ``pattern``, or -1."""
-    i, in_class = 0, False
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-            i += 1 if pattern[i + 1 : i + 2] == "^" else 0
-            if pattern[i + 1 : i + 2] == "]":
-                i += 1
-        elif ch == "(":
-            end = _group_end(pattern, i)
-            if end == len(pattern):
-                return i
-            i = end
-            continue
-        i += 1
-    return -1
+def _bounded(pattern: str) -> bool:
+    """No quantifier but "?" outside escapes and classes."""
+    return not any(end - i == 1 and pattern[i] in "*+{" for i, end in units(pattern))
+
+
+def _one_class(pattern: str) -> bool:
+    """Is ``pattern`` a single, not negated, character class?"""
+    return pattern[:1] == "[" and pattern[:2] != "[^" and next(units(pattern))[1] == len(pattern)
 
 
 def expressions(body: str, not_before: str) -> tuple[list[str], int] | None:
@@ -171,22 +111,20 @@ def expressions(body: str, not_before: str) -> tuple[list[str], int] | None:
     if not body.isascii() or any(s in body for s in ("{,", "[:", "(?P=", "(?(", "(?>", "(?#")):
         return None
     try:
-        reach = 1
-        for found in re.finditer(r"\(\?<?[=!]", body):
-            inside = body[found.start() : _group_end(body, found.start())]
-            if any(q in _ESCAPE_OR_CLASS.sub("", inside) for q in "*+{"):
-                return None  # (a quantifier outside escapes and classes)
-            reach = max(reach, len(inside))
+        looks = _lookarounds(body)
+        if not all(map(_bounded, looks)):
+            return None
+        reach = max(map(len, looks), default=1)
         # Trailing lookaheads are dropped; one of a single class ("(?![\\w&])") is kept as
         # a consumed character (or the text's end).
         after = ""
         core = body
-        while (start := _last_group(core)) >= 0 and core.startswith(("(?!", "(?="), start):
+        while (start := last_group(core)) >= 0 and core.startswith(("(?!", "(?="), start):
             inside = core[start + 3 : -1]
-            if not after and core.startswith("(?!", start) and _CLASS.fullmatch(inside):
+            if not after and core.startswith("(?!", start) and _one_class(inside):
                 after = inside
             core = core[:start]
-        core = re.sub(r"\(\?P<\w+>", "(?:", _strip_lookarounds(core))
+        core = re.sub(r"\(\?P<\w+>", "(?:", strip_lookarounds(core))
         pieces = _pieces(core)
     except (ValueError, IndexError):
         return None

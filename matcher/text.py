@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 
 from .models import PostingText
 from .prefilter import Windows
+from .regex_syntax import split_alternatives
 
 _TAG = re.compile(r"<[^>]{0,2000}>")
 _BLOCK_TAG = re.compile(r"</?(?:p|div|br|li|ul|ol|h\d|tr|td|table|section)\b[^>]*>", re.I)
@@ -68,35 +69,6 @@ def strip_accents(text: str) -> str:
     if text.isascii():
         return text
     return _NON_ASCII_RUN.sub(_drop_combining, unicodedata.normalize("NFKD", text))
-
-
-def split_alternatives(pattern: str) -> list[str]:
-    """The top-level alternatives of a regex ("a|b(c|d)" -> ["a", "b(c|d)"]); escapes and
-    character classes (also "[]...]" and "[^]...]", whose first "]" is a member) respected."""
-    parts: list[str] = []
-    depth, start, i, in_class = 0, 0, 0, False
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-            i += 1 if pattern[i + 1 : i + 2] == "^" else 0
-            if pattern[i + 1 : i + 2] == "]":
-                i += 1
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            parts.append(pattern[start:i])
-            start = i + 1
-        i += 1
-    parts.append(pattern[start:])
-    return parts
 
 
 def factorable(pattern: str) -> bool:

@@ -82,28 +82,39 @@ def test_sentence_ends_as_first_written(text: str) -> None:
         assert [m.span() for m in rx.finditer(text)] == [m.span() for m in re.finditer(first, text)]
 
 
-_PIECES = ["b)", ")c", "a", "ab", "c", "c++", "+", "a.b", "x y", "y z", "y", " ", "("]
+_PIECES = ["b)", ")c", "a", "ab", "c", "c++", "+", "a.b", "x y", "y z", "y", " ", "(", "y zz"]
+# Non-ASCII letters, digits and spaces, and the separators re counts as white space, test the
+# prefilter's byte folding (matcher/prefilter.py).
+_CHARS = list("abcz )(.+&_\n") + ["é", "•", "\u00a0", "٣", "\u212a", "ſ", "\x1c"]
 
 
 # Bodies with matches that end in a character a match may follow (")"), so one can start right
 # where another ends, and overlapping alternatives of different lengths.
+@pytest.mark.parametrize("prefilter", [False, True])
 @pytest.mark.parametrize(
     ("body", "not_before"),
     [
         (r"(?:ab|a|b\)|\)c|c)(?!\w)", r"\w"),
-        (r"(?:a\.?b|b|c\+\+|\+)(?![\w+])", r"\w.+"),
-        (r"(?:x y|y|y z)", r"\w&"),
+        (r"(?:a\.?b|b|c\+\+|\+)(?![\w+])(?!\.[a-z])", r"\w.+"),
+        (r"(?:x y|y|y z\w*)", r"\w&"),
+        (r"(?:(?P<one>a(?=b))|z\s+y|\d)(?![\w&])", r"\w&"),
     ],
 )
-@given(
-    text=st.lists(st.sampled_from(_PIECES) | st.sampled_from(list("abc )(.+&_\né•"))).map("".join)
-)
+@given(text=st.lists(st.sampled_from(_PIECES) | st.sampled_from(_CHARS)).map("".join))
 @example(text="b))c")
 @example(text="a.b+c++a")
-@settings(max_examples=400, deadline=None)
-def test_boundary_scan_spans_as_lookbehind_finditer(body: str, not_before: str, text: str) -> None:
+@example(text="y zzzz y")
+@settings(max_examples=300, deadline=None)
+def test_boundary_scan_spans_as_lookbehind_finditer(
+    body: str, not_before: str, prefilter: bool, text: str
+) -> None:
     expected = [m.span() for m in re.finditer(f"(?<![{not_before}])(?:{body})", text)]
-    assert BoundaryScan(body, not_before).spans(text) == expected
+    scan = BoundaryScan(body, not_before)
+    if prefilter:
+        pytest.importorskip("hyperscan")
+        scan.PREFILTER_MIN = 0  # every text goes through the Hyperscan windows
+        assert scan.use_prefilter(), body
+    assert scan.spans(text) == expected
 
 
 def test_boundary_scan_examples() -> None:
