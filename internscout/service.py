@@ -350,6 +350,8 @@ class Service:
                 matrix=self._rows_from_fit(fit_id, inputs),
                 vectorize=vectorize,
             )
+            tasks = []
+            done_by: list[tuple[ProfileSpec, str, list[int]]] = []
             for spec, profile_hash in todo:
                 want = pending[spec.name]
                 idx = [i for i, r in enumerate(inputs) if r.id in want]
@@ -358,7 +360,12 @@ class Service:
                 part = batch if len(idx) == len(inputs) else batch.take(idx)
                 mine = known[spec.name]
                 text_parts = [mine.get(inputs[i].id) for i in idx] if mine else None
-                results = matcher.score_prepared(spec, part, text_parts=text_parts)
+                tasks.append((spec, part, text_parts))
+                done_by.append((spec, profile_hash, idx))
+            # Big batches are scored in worker processes while this one stores the results.
+            for (spec, profile_hash, idx), results in zip(
+                done_by, matcher.score_each(tasks), strict=True
+            ):
                 rows = [
                     score_row(spec.name, inputs[i].id, inputs[i].content_hash, profile_hash,
                               fit_id, res, now)

@@ -31,12 +31,10 @@ class SkillAsk:
 def skill_ask(analysis: Analysis, tax: Taxonomy) -> SkillAsk:
     """Split a posting's technical skills into required and preferred (see the module doc)."""
 
+    workplace = tax.workplace_skills
+
     def technical(names: Sequence[str]) -> list[str]:
-        out: list[str] = []
-        for name in names:
-            if name and name not in out and tax.skill_group(name) != "workplace":
-                out.append(name)
-        return out
+        return list(dict.fromkeys(n for n in names if n and n not in workplace))
 
     required = technical(analysis.required_skills)
     preferred = [s for s in technical(analysis.preferred_skills) if s not in required]

@@ -1,4 +1,4 @@
-"""Worker processes for the matcher's batch work (classification, text vectors).
+"""Worker processes for the matcher's batch work (classification, text vectors, scoring).
 
 Results never depend on the number of workers: work is split into contiguous chunks and the
 chunks' results are put back in input order.
@@ -9,8 +9,9 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from functools import partial
 from typing import Any, TypeVar
@@ -94,6 +95,38 @@ def map_chunks(
     size = max(1, -(-len(items) // (workers * chunks_per_worker)))
     chunks = [list(range(i, min(i + size, len(items)))) for i in range(0, len(items), size)]
     return map_index_chunks(fn, items, chunks, workers, initializer, initargs)
+
+
+def _run_task(fn: Callable[[Any, int], R], i: int) -> R:
+    return fn(_SHARED["items"], i)
+
+
+def imap_tasks(fn: Callable[[Any, int], R], shared: Any, n_tasks: int, workers: int) -> Iterator[R]:
+    """``fn(shared, i)`` for i in 0..n_tasks-1 in ``workers`` processes, yielded in order: the
+    caller handles one result (stores it, say) while the workers compute the next ones.
+
+    ``shared`` reaches each worker once, when it starts (with fork, without a copy). At most
+    ``workers + 1`` tasks are pending at a time (one queued for the first worker to be free),
+    so memory stays bounded.
+    """
+    if workers <= 1 or n_tasks <= 1:
+        for i in range(n_tasks):
+            yield fn(shared, i)
+        return
+    with (
+        ProcessPoolExecutor(workers, mp_context(), _init_shared, (shared, None, ())) as pool,
+        paused_gc(),  # results are unpickled in a thread of this process, at any time
+    ):
+        running: deque[Future[R]] = deque(
+            pool.submit(_run_task, fn, i) for i in range(min(workers + 1, n_tasks))
+        )
+        submitted = len(running)
+        while running:
+            result = running.popleft().result()
+            if submitted < n_tasks:
+                running.append(pool.submit(_run_task, fn, submitted))
+                submitted += 1
+            yield result
 
 
 @contextmanager

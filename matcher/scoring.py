@@ -56,7 +56,7 @@ scoring call, so it can be changed on a fitted (or unpickled) matcher.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -66,7 +66,7 @@ import numpy as np
 from .asks import SkillAsk, skill_ask
 from .features import detect_remote
 from .models import Analysis, MatchResult, PostingText, ProfileSpec
-from .parallel import paused_gc
+from .parallel import imap_tasks, paused_gc, worker_count
 from .scorer import NEUTRAL, ProfileContext, Scorer
 from .taxonomy import SECTORS, Taxonomy, load_taxonomy
 from .terms import Term, posting_terms
@@ -223,9 +223,11 @@ class PreparedPostings:
 class ProfileMatcher:
     """Scores postings for a profile. Fit once on the corpus; picklable; deterministic.
 
-    ``n_jobs``: worker processes for vectorising large batches (see :mod:`matcher.textsim`);
-    results are identical whatever it is.
+    ``n_jobs``: worker processes for vectorising large batches (see :mod:`matcher.textsim`)
+    and for :meth:`score_each`; results are identical whatever it is.
     """
+
+    SCORE_PARALLEL = 20_000  # postings in a batch before score_each uses worker processes
 
     def __init__(
         self,
@@ -413,6 +415,37 @@ class ProfileMatcher:
         recency[np.isnan(ages)] = NEUTRAL
         with paused_gc():
             return Scorer(self.taxonomy_, w, ctx, batch).run(text, recency.tolist())
+
+    def score_each(self, tasks: Sequence[ScoreTask]) -> Iterator[list[MatchResult]]:
+        """:meth:`score_prepared` of each (profile, batch, text_parts) task, in order.
+
+        With ``n_jobs`` other than 1 and batches of ``SCORE_PARALLEL`` postings or more, the
+        tasks run in worker processes and their results stream back while the caller handles
+        the earlier ones (stores them, say). Same results either way.
+        """
+        self._check()
+        size = max((len(batch) for _, batch, _ in tasks), default=0)
+        workers = worker_count(self.n_jobs, size, self.SCORE_PARALLEL, per_worker=1)
+        workers = min(workers, len(tasks))
+        if workers <= 1:
+            for profile, batch, text_parts in tasks:
+                yield self.score_prepared(profile, batch, text_parts)
+            return
+        for rows in imap_tasks(_score_task, (self, list(tasks)), len(tasks), workers):
+            with paused_gc():
+                yield [MatchResult(*row) for row in rows]
+
+
+ScoreTask = tuple[ProfileSpec, "PreparedPostings", Sequence[float | None] | None]
+
+
+def _score_task(shared: tuple[ProfileMatcher, list[ScoreTask]], i: int) -> list[tuple]:
+    matcher, tasks = shared
+    # As plain tuples, which pickle faster than the objects.
+    return [
+        (r.score, r.parts, r.matched_skills, r.missing_skills, r.reasons)
+        for r in matcher.score_prepared(*tasks[i])
+    ]
 
 
 def rank(results: Sequence[MatchResult]) -> list[int]:

@@ -104,6 +104,11 @@ class Taxonomy:
         return {s.name: s for s in self.skills}
 
     @cached_property
+    def workplace_skills(self) -> frozenset[str]:
+        """Names of the workplace (non-technical) skills."""
+        return frozenset(s.name for s in self.skills if s.group == "workplace")
+
+    @cached_property
     def _lookup(self) -> dict[str, str]:
         # Every alias (ambiguous or not) resolves a user-typed skill name to its canonical name:
         # a user writing "r" or "golang" in their profile is not ambiguous.

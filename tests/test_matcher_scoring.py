@@ -158,6 +158,22 @@ def test_score_equals_score_many(matcher, analyses) -> None:
     assert many == single
 
 
+def test_score_each_in_worker_processes_as_one_by_one(analyses) -> None:
+    fitted = ProfileMatcher(n_jobs=2).fit([p.full_text() for p in POSTINGS])
+    fitted.SCORE_PARALLEL = 1  # these six postings go to the workers too
+    batch = fitted.prepare(POSTINGS, analyses, now=NOW)
+    other = replace(PROFILE, name="bo", sectors=[], skills=["excel"], locations=[])
+    tasks = [
+        (PROFILE, batch, None),
+        (other, batch.take([1, 4]), None),
+        (other, batch.take([0, 5]), [0.5, None]),
+    ]
+    expected = [fitted.score_prepared(*task) for task in tasks]
+    assert [len(r) for r in expected] == [6, 2, 2]
+    assert list(fitted.score_each(tasks)) == expected
+    assert list(fitted.score_each([])) == []
+
+
 def test_deterministic_and_refit_identical(matcher, analyses) -> None:
     first = matcher.score_many(PROFILE, POSTINGS, analyses, NOW)
     assert matcher.score_many(PROFILE, POSTINGS, analyses, NOW) == first
