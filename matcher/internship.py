@@ -228,8 +228,23 @@ _DESCRIPTION_INTERN = re.compile(
 )
 # Each branch holds one of these (a cheap test first: most descriptions lack them all, and the
 # regex tries its branches at every word; "intern" alone is often "international").
-_DESCRIPTION_WORDS = ("intern", "co-op", "coop", "apprentic", "enrolled")
 _DESCRIPTION_KEY = re.compile(r"intern(?:s|ship)?\b|co-?op|apprentic|enrolled")
+_INTERN_WORD = re.compile(r"intern(?:s|ship)?\b")
+
+
+def has_description_key(lower: str) -> bool:
+    """``_DESCRIPTION_KEY.search(lower)``, found with str.find: "intern" is mostly part of
+    "international" or "internal", and the regex would try every "i", "c", "a" and "e"."""
+    if "apprentic" in lower or "enrolled" in lower or "coop" in lower or "co-op" in lower:
+        return True
+    pos = lower.find("intern")
+    while pos >= 0:
+        if _INTERN_WORD.match(lower, pos):
+            return True
+        pos = lower.find("intern", pos + 6)
+    return False
+
+
 _QUOTE_FOLD = str.maketrans({"\u2018": "'", "\u2019": "'", "\u2013": "-", "\u2014": "-"})
 
 
@@ -314,7 +329,7 @@ def detect_internship(p: PostingText, description: str | None = None) -> Interns
         return InternshipDecision(True, f'source lists internships ("{p.source_kind}")', False)
     text = clean_text(p.description) if description is None else description
     lower = lowercase(text)
-    if any(w in lower for w in _DESCRIPTION_WORDS) and _DESCRIPTION_KEY.search(lower):
+    if has_description_key(lower):
         m = _DESCRIPTION_INTERN.search(lower)
         if m:
             said = one_line(text[m.start() : m.end()])

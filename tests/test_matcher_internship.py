@@ -7,7 +7,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from matcher import PostingText, detect_internship, is_internship_title
-from matcher.internship import _DESCRIPTION_INTERN, _DESCRIPTION_KEY
+from matcher.internship import _DESCRIPTION_INTERN, _DESCRIPTION_KEY, has_description_key
 
 
 @pytest.mark.parametrize(
@@ -308,3 +308,13 @@ def test_description_key_is_in_every_match(text: str) -> None:
     m = _DESCRIPTION_INTERN.search(text)
     if m:
         assert _DESCRIPTION_KEY.search(m.group(0))
+
+
+_KEY_PIECES = ["intern", "international", "interns", "internship", "internal", "co-op", "coop",
+               "co op", "apprentice", "enrolled", "enroll", "s", "ship", " ", "_", "x", "é"]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(_KEY_PIECES), max_size=8).map("".join))
+@settings(max_examples=400, deadline=None)
+def test_description_key_as_its_regex(lower: str) -> None:
+    assert has_description_key(lower) == bool(_DESCRIPTION_KEY.search(lower))
