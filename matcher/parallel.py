@@ -42,6 +42,9 @@ _SHARED: dict[str, Any] = {}
 def _init_shared(
     items: Sequence[Any], initializer: Callable[..., None] | None, initargs: tuple[Any, ...]
 ) -> None:
+    # A forked worker's collector would otherwise walk every object inherited from the
+    # parent (and write to their pages, copying them); they are none of its garbage.
+    gc.freeze()
     _SHARED["items"] = items
     if initializer is not None:
         initializer(*initargs)

@@ -134,11 +134,13 @@ def hashed_counts(docs: Sequence[str], n_features: int = N_FEATURES) -> sp.csr_m
 
 
 def _counts_worker(
-    n_features: int, prep: Callable[[Any], str] | None, items: list[Any]
-) -> sp.csr_matrix:
+    n_features: int, prep: Callable[[Any], str] | None, items: list[Any], with_df: bool = False
+) -> Any:
     # Documents are made here, in the worker, so the parent never holds them all at once.
     docs = items if prep is None else [prep(x) for x in items]
-    return hashed_counts(docs, n_features)
+    m = hashed_counts(docs, n_features)
+    # Document frequencies too, when fitting: counted here, in parallel, not by the parent.
+    return (m, np.bincount(m.indices, minlength=n_features).astype(np.int32)) if with_df else m
 
 
 def _stack(parts: list[sp.csr_matrix], n_features: int) -> sp.csr_matrix:
@@ -189,7 +191,7 @@ class HashedTfidf:
         extra: Sequence[str] = (),
         prep: Callable[[Any], str] | None = None,
     ) -> HashedTfidf:
-        self._fit_counts([self.counts(docs, prep), self.counts(extra)])
+        self._fit_df([self._counts_and_df(docs, prep)[1:], self._counts_and_df(extra)[1:]])
         return self
 
     def fit_transform(
@@ -200,8 +202,8 @@ class HashedTfidf:
     ) -> sp.csr_matrix:
         """Fit on ``docs`` plus ``extra`` (texts counted for IDF only); the weighted rows of
         ``docs``."""
-        counts = self.counts(docs, prep)
-        self._fit_counts([counts, self.counts(extra)])
+        counts, n, df = self._counts_and_df(docs, prep)
+        self._fit_df([(n, df), self._counts_and_df(extra)[1:]])
         return self.weigh(counts)
 
     def transform(
@@ -209,9 +211,30 @@ class HashedTfidf:
     ) -> sp.csr_matrix:
         return self.weigh(self.counts(docs, prep))
 
-    def _fit_counts(self, parts: list[sp.csr_matrix]) -> None:
-        n = sum(p.shape[0] for p in parts)
-        df = sum(np.bincount(p.indices, minlength=self.n_features) for p in parts)
+    def _counts_and_df(
+        self, docs: Sequence[Any], prep: Callable[[Any], str] | None = None
+    ) -> tuple[sp.csr_matrix, int, np.ndarray]:
+        """:meth:`counts`, the number of documents and each bucket's document frequency."""
+        n_features = self.n_features
+        if not len(docs):
+            empty = sp.csr_matrix((0, n_features), dtype=np.float32)
+            return empty, 0, np.zeros(n_features, dtype=np.int64)
+        workers = worker_count(self.n_jobs, len(docs), PARALLEL_MIN, per_worker=2000)
+        work = partial(_counts_worker, n_features, prep, with_df=True)
+        if workers <= 1:
+            m, df = work(list(docs))
+            return m, len(docs), df
+        parts = map_chunks(work, docs, workers)
+        df = np.zeros(n_features, dtype=np.int64)
+        for _, part_df in parts:
+            df += part_df
+        matrices = [m for m, _ in parts]
+        del parts  # (each part is released as it is stacked)
+        return _stack(matrices, n_features), len(docs), df
+
+    def _fit_df(self, counted: list[tuple[int, np.ndarray]]) -> None:
+        n = sum(k for k, _ in counted)
+        df = sum(d for _, d in counted)
         idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
         idf[df == 0] = 0.0
         self.idf_ = idf.astype(np.float32)

@@ -57,9 +57,12 @@ def test_fit_transform_equals_fit_then_transform() -> None:
 def test_workers_give_identical_vectors(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(textsim, "worker_count", lambda *a, **k: 2)
     docs = _docs(400)
-    one = HashedTfidf().fit_transform(docs)
-    two = HashedTfidf(n_jobs=2).fit_transform(docs)
+    single, parallel = HashedTfidf(), HashedTfidf(n_jobs=2)
+    one = single.fit_transform(docs, extra=["extra words"])
+    two = parallel.fit_transform(docs, extra=["extra words"])
     assert one.shape == two.shape and (abs(one - two) > 0).nnz == 0
+    assert (single.idf_ == parallel.idf_).all() and single.n_docs_ == parallel.n_docs_ == 401
+    assert (parallel.idf_ == HashedTfidf(n_jobs=2).fit(docs + ["extra words"]).idf_).all()
 
 
 def test_empty_batches() -> None:
