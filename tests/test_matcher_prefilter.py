@@ -148,3 +148,15 @@ def test_big_batches_turn_the_prefilters_on(demo_texts: list[str]) -> None:
     analyzer.PREFILTER_MIN = 5
     analyzer.analyze_many(postings[:5])
     assert analyzer.text_cues_.regex.windows.spans(long_text)
+
+
+def test_without_hyperscan_the_plain_scan_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from matcher import prefilter
+
+    monkeypatch.setattr(prefilter, "hyperscan", None)
+    scan = BoundaryScan(r"(?:gamma|delta)(?!\w)", r"\w")
+    scan.PREFILTER_MIN = 0
+    assert not scan.use_prefilter()
+    assert scan.windows is not None and scan.windows.spans("x gamma") is None
+    assert scan.spans("x gamma delta") == [(2, 7), (8, 13)]
+    assert not PostingAnalyzer().fit().use_prefilters()
