@@ -608,6 +608,10 @@ def test_a_crashed_crawl_is_recorded_failed_and_the_scheduler_goes_on(
     assert events == {"crawl:0": ["run"], "digest:ana": ["run"]}  # the digest still ran
     engine = store.make_engine(f"sqlite:///{db}")
     run = store.last_crawl_runs(engine)["acme"]
-    assert run.status == "failed" and "timed out" in (run.error or "")
+    # Usually the crawl is stopped while Python is still starting, and the scheduler records
+    # the timeout; when the crawl starts fast, the unreachable host has already failed it on
+    # its own (its robots.txt), and the crawl recorded that. Failed either way.
+    assert run.status == "failed"
+    assert "timed out" in (run.error or "") or "not crawled" in (run.error or ""), run.error
     assert [d.status for d in store.list_digests(engine)] == ["sent"]
     engine.dispose()
