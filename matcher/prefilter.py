@@ -65,7 +65,7 @@ codecs.register_error("internscout-classes", _fold)
 
 
 # re's \s also matches the ASCII separators \x1c-\x1f; Hyperscan's does not.
-_SEPARATORS = bytes(range(256)).translate(None).replace(b"\x1c\x1d\x1e\x1f", b"    ")
+_SEPARATORS = bytes(range(256)).replace(b"\x1c\x1d\x1e\x1f", b"    ")
 
 
 def ascii_bytes(text: str) -> bytes:
