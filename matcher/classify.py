@@ -492,15 +492,16 @@ class PostingAnalyzer:
         for i, body in enumerate(bodies):
             if not body:
                 continue
-            # Only the vocabulary's words count (a small share of a posting's words); both
-            # the counting and the intersection run in C.
-            if body.isascii():
-                tokens: Counter = Counter(ascii_words(body))
-                keys = sorted(vocab_bytes.keys() & tokens.keys())  # (ASCII: same order)
-                counts = {vocab_bytes[t]: tokens[t] for t in keys}
+            # Only the vocabulary's words count (a small share of a posting's words): they
+            # are picked out first, and only they are counted (both in C).
+            found = ascii_words(body)
+            if found is not None:
+                tokens: Counter = Counter(filter(vocab_bytes.__contains__, found))
+                counts = {vocab_bytes[t]: tokens[t] for t in sorted(tokens)}  # (same order)
             else:
-                tokens = Counter(word_tokens(strip_accents(body.lower())))
-                counts = {vocab[t]: tokens[t] for t in sorted(vocab.keys() & tokens.keys())}
+                words = word_tokens(strip_accents(body.lower()))
+                tokens = Counter(filter(vocab.__contains__, words))
+                counts = {vocab[t]: tokens[t] for t in sorted(tokens)}
             todo.append(i)
             if not counts:
                 continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import html
 import re
 import unicodedata
@@ -142,10 +143,66 @@ _ASCII_WORDS = bytes(
 ASCII_LETTERS = frozenset(bytes([c]) for c in _ASCII_WORDS if c != 32)  # the one-character words
 
 
-def ascii_words(text: str) -> list[bytes]:
-    """For ASCII ``text``: the :func:`word_tokens` of ``text.lower()`` as bytes, plus the
-    one-character words (members of ``ASCII_LETTERS``)."""
-    return text.encode().translate(_ASCII_WORDS).split()
+def ascii_words(text: str) -> list[bytes] | None:
+    """The :func:`word_tokens` of ``strip_accents(text.lower())`` as bytes, plus the
+    one-character words (members of ``ASCII_LETTERS``); None if ``text`` has a character that
+    does not fold to ASCII (see :func:`_fold_for_words`), whose words need :func:`word_tokens`.
+
+    Most non-ASCII characters of English postings are bullets, symbols and accented letters,
+    which fold; so the fast path is not lost to one "•" in a long text.
+    """
+    try:
+        return text.encode("ascii", "internscout-words").translate(_ASCII_WORDS).split()
+    except _NotFoldable:
+        return None
+
+
+class _NotFoldable(Exception):
+    pass
+
+
+_WORD_FOLDS: dict[str, str | None] = {}
+_WORD_CHAR = re.compile(r"\w")
+
+
+def _word_fold(ch: str) -> str | None:
+    """What ``ch`` becomes for word splitting: ``strip_accents(ch.lower())`` ("é" -> "e", a
+    combining accent -> "", "½" -> "1 2") with each non-ASCII character that is no word
+    character as a space ("•", "®"); None if a word character is left that is not lowercase
+    ASCII (a letter of another script: no ASCII stand-in).
+
+    Case mapping and decomposition work character by character (but for the final sigma,
+    which is not ASCII; combining marks, the only characters NFKD reorders, are dropped), so
+    folding each character alone gives the words of the whole text folded at once."""
+    out = []
+    for c in strip_accents(ch.lower()):
+        if c.isascii():
+            if c.isupper():
+                return None
+            out.append(c)
+        elif _WORD_CHAR.match(c):
+            return None
+        else:
+            out.append(" ")
+    return "".join(out)
+
+
+def _fold_for_words(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    out = []
+    folds = _WORD_FOLDS
+    for ch in error.object[error.start : error.end]:
+        folded = folds[ch] if ch in folds else _word_fold(ch)
+        if len(folds) < 10_000:
+            folds[ch] = folded
+        if folded is None:
+            raise _NotFoldable
+        out.append(folded)
+    return "".join(out), error.end
+
+
+codecs.register_error("internscout-words", _fold_for_words)
 
 
 _WORD_END = re.compile(r"[\w&](?![\w&])|[^\w\s&](?=\s|$)")

@@ -86,11 +86,10 @@ class _WordHashes:
 
 
 def _word_list(doc: str) -> list[str] | list[bytes]:
-    """The words of :func:`words` before stop words are dropped (ASCII text: as bytes, with
-    one-character words, which the hash table maps to -1 like stop words)."""
-    if doc.isascii():
-        return ascii_words(doc)
-    return word_tokens(strip_accents(doc.lower()))
+    """The words of :func:`words` before stop words are dropped (as bytes where the text folds
+    to ASCII, with one-character words, which the hash table maps to -1 like stop words)."""
+    found = ascii_words(doc)
+    return word_tokens(strip_accents(doc.lower())) if found is None else found
 
 
 _WORD_HASHES = _WordHashes()

@@ -16,6 +16,7 @@ from matcher.text import (
     ascii_words,
     clean_text,
     split_alternatives,
+    strip_accents,
     word_tokens,
 )
 
@@ -156,11 +157,32 @@ def test_clean_text_folds_dashes_spaces_and_quotes(text: str) -> None:
     assert clean_text(text) == _reference_spaces(folded)
 
 
-@given(st.text(alphabet=st.sampled_from(list("aZ_09 .-,;\n\t'é")), max_size=60))
-@settings(max_examples=300, deadline=None)
+_WORDS_ALPHABET = st.one_of(
+    st.sampled_from(list("aZ_09 .-,;\n\t'\x1céÉ•®·½²ﬁİ™Σς\u0301\u00adßж中")), st.characters()
+)
+
+
+@given(st.text(alphabet=_WORDS_ALPHABET, max_size=60))
+@settings(max_examples=500, deadline=None)
 def test_ascii_words_as_word_tokens(text: str) -> None:
-    if not text.isascii():
-        return
     words = ascii_words(text)
-    assert [w.decode() for w in words if w not in ASCII_LETTERS] == word_tokens(text.lower())
+    expected = word_tokens(strip_accents(text.lower()))
+    if words is None:  # only when a word character has no lower-case ASCII stand-in
+        assert re.search(r"[^\W\x00-\x7f]|[A-Z]", strip_accents(text.lower()))
+        return
+    assert [w.decode() for w in words if w not in ASCII_LETTERS] == expected
     assert all(len(w) == 1 for w in words if w in ASCII_LETTERS)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Café • Python®, ½", ["cafe", "python", "1", "2"]),
+        ("re\u0301sume\u0301 İstanbul", ["resume", "istanbul"]),
+        ("Straße", None),  # "ß" is a word character with no ASCII stand-in
+        ("Python ™", None),  # "TM" after decomposition: an upper-case word
+    ],
+)
+def test_ascii_words_fold_non_ascii(text: str, words: list[str] | None) -> None:
+    found = ascii_words(text)
+    assert (None if found is None else [w.decode() for w in found]) == words
