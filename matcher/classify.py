@@ -21,7 +21,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .features import SkillExtractor, title_seniority, years_required
-from .internship import detect_internship
+from .internship import detect_internship, program_regex
 from .models import Analysis, PostingText
 from .parallel import map_index_chunks, paused_gc, worker_count
 from .requirements import MARKER_SCAN
@@ -293,6 +293,7 @@ class PostingAnalyzer:
             for key in tax.role_order
             for pats in [tax.roles[key].title_patterns]
         }
+        self.programs_ = program_regex(tax.student_programs)
         self.role_vectorizer_ = TfidfVectorizer(sublinear_tf=True, stop_words="english")
         self.role_matrix_ = self.role_vectorizer_.fit_transform(
             [tax.role_text(k) for k in tax.role_order]
@@ -376,7 +377,7 @@ class PostingAnalyzer:
 
     # -- internals --
     def _analysis(self, p: PostingText, text: str, lower: str, ev: _SectorEvidence) -> Analysis:
-        intern = detect_internship(p, text)
+        intern = detect_internship(p, text, self.programs_)
         found = self.skills_.analyze(text, head=p.title or "", lower=lower)
         title = one_line(p.title or "")
         seniority = (

@@ -293,8 +293,36 @@ def _strong_title(title: str) -> str | None:
     return None
 
 
-def detect_internship(p: PostingText, description: str | None = None) -> InternshipDecision:
-    """Is the posting an internship (or co-op, apprenticeship, student job)? With evidence."""
+# After a programme's name, these make the title a staff job running it.
+_PROGRAM_STAFF = (
+    r"(?:\s+program(?:me)?)?\s+(?:manager|coordinator|recruiter|director|lead|specialist"
+    r"|partner|advisor|adviser|administrator|officer|liaison)\b"
+)
+
+
+def program_regex(names: Sequence[str]) -> re.Pattern[str] | None:
+    """One case-insensitive regex for titles naming any of the student programmes ``names``
+    (whole words; a space or hyphen in a name matches either), not as a staff job running
+    one; None when there are none."""
+    alts = sorted(
+        {
+            r"[\s-]+".join(map(re.escape, re.split(r"[\s-]+", n.strip())))
+            for n in names
+            if n.strip()
+        },
+        key=lambda a: (-len(a), a),
+    )
+    if not alts:
+        return None
+    return re.compile(rf"(?<!\w)(?:{'|'.join(alts)})(?!\w)(?!{_PROGRAM_STAFF})", re.I)
+
+
+def detect_internship(
+    p: PostingText, description: str | None = None, programs: re.Pattern[str] | None = None
+) -> InternshipDecision:
+    """Is the posting an internship (or co-op, apprenticeship, student job)? With evidence.
+
+    ``programs`` (see :func:`program_regex`) finds student programmes named in the title."""
     # "_" is a word character: "Strategist_Internship" would hide the word from \b patterns.
     title = one_line((p.title or "").replace("_", " ")).translate(_QUOTE_FOLD)
     if _STAFF_OF_INTERNS.search(title):
@@ -302,6 +330,10 @@ def detect_internship(p: PostingText, description: str | None = None) -> Interns
     strong = _strong_title(title)
     if strong:
         return InternshipDecision(True, strong, True)
+    named = programs.search(title) if programs is not None else None
+    if named:
+        # Not decided by the title level: a senior title still counts against it.
+        return InternshipDecision(True, f'title names a student programme "{named[0]}"', False)
     fellow = _FELLOWSHIP.search(title)
     student_fellowship = bool(
         fellow and _FELLOWSHIP_STUDENT.search(title) and not _NOT_STUDENT_FELLOW.search(title)

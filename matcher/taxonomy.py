@@ -98,6 +98,8 @@ class Taxonomy:
     version: str = field(default="")
     # Phrases of staffing/recruiting agencies, whose postings describe a client's industry.
     intermediary_cues: tuple[str, ...] = ()
+    # Student programmes known by name, whose titles need not say "intern".
+    student_programs: tuple[str, ...] = ()
 
     @cached_property
     def skills_by_name(self) -> dict[str, Skill]:
@@ -253,6 +255,10 @@ def parse_taxonomy(data: dict[str, Any]) -> Taxonomy:
     hint_aliases = {str(k).casefold(): str(v) for k, v in rules.get("hint_aliases", {}).items()}
     if any(v not in SECTORS for v in hint_aliases.values()):
         raise TaxonomyError("sector_rules.hint_aliases maps to an unknown sector")
+    internship = data.get("internship", {})
+    programs = _tuple(internship, "programs")
+    if not all(isinstance(x, str) and x.strip() for x in programs):
+        raise TaxonomyError("internship.programs must be a list of non-empty names")
     return Taxonomy(
         name=str(data.get("meta", {}).get("name", "taxonomy")),
         sectors=sectors,
@@ -263,6 +269,7 @@ def parse_taxonomy(data: dict[str, Any]) -> Taxonomy:
         context_window=int(data.get("skill_rules", {}).get("context_window", 60)),
         company_suffixes=_tuple(rules, "company_suffixes"),
         intermediary_cues=_tuple(rules, "intermediary_cues"),
+        student_programs=programs,
         hint_aliases=hint_aliases,
         guide_core_roles=core_roles,
         guide_core_skills=core_skills,
@@ -277,8 +284,9 @@ _DEFAULT: list[Taxonomy] = []
 
 # Top-level tables an extension file may contain (the packaged file's own schema).
 _EXTENSION_KEYS = frozenset(
-    {"meta", "guide", "sectors", "sector_rules", "roles", "skill_rules", "contexts", "skills"}
-)
+    {"meta", "guide", "sectors", "sector_rules", "roles", "skill_rules", "contexts", "skills",
+     "internship"}
+)  # fmt: skip
 _SKILL_LISTS = ("synonyms", "ambiguous_aliases", "context", "not_followed_by", "not_preceded_by")
 _SECTOR_LISTS = ("text_cues", "weak_text_cues", "name_cues", "weak_name_cues")
 
@@ -344,6 +352,9 @@ def merge_taxonomy(base: dict[str, Any], ext: dict[str, Any], where: str = "exte
         out.setdefault("sector_rules", {}).setdefault("hint_aliases", {}).update(
             rules["hint_aliases"]
         )
+    if "programs" in ext.get("internship", {}):
+        _extend_list(out.setdefault("internship", {}), "programs", ext["internship"]["programs"],
+                     f"{where}: internship")  # fmt: skip
     for key, value in ext.get("contexts", {}).items():
         _extend_list(out.setdefault("contexts", {}), key, value, f"{where}: contexts")
     roles = ext.get("roles", {})

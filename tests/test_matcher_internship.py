@@ -6,7 +6,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from matcher import PostingText, detect_internship, is_internship_title
+from matcher import PostingAnalyzer, PostingText, detect_internship, is_internship_title
 from matcher.internship import _DESCRIPTION_INTERN, _DESCRIPTION_KEY, has_description_key
 
 
@@ -318,3 +318,39 @@ _KEY_PIECES = ["intern", "international", "interns", "internship", "internal", "
 @settings(max_examples=400, deadline=None)
 def test_description_key_as_its_regex(lower: str) -> None:
     assert has_description_key(lower) == bool(_DESCRIPTION_KEY.search(lower))
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Microsoft Explore Program", True),
+        ("Explore Microsoft - Software Engineering", True),
+        ("Meta University", True),
+        ("Meta-University Cohort", True),
+        ("DOD SkillBridge - Software Engineering", False),  # for service members, not students
+        ("Code2040 Fellows Program", True),
+        ("Meta University Program Manager", False),  # a staff job running it
+        ("Code2040 Fellows Program Coordinator", False),
+        ("Explore the Microsoft stack", False),
+        ("Meta Universityx", False),
+    ],
+)
+def test_named_student_programmes(analyzer: PostingAnalyzer, title: str, expected: bool) -> None:
+    a = analyzer.analyze(PostingText(title=title))
+    assert a.is_internship is expected
+    if expected:
+        assert "student programme" in a.internship_evidence
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> PostingAnalyzer:
+    return PostingAnalyzer().fit()  # the packaged taxonomy's programmes
+
+
+def test_named_programme_keeps_the_seniority_penalty() -> None:
+    from matcher.internship import program_regex
+
+    programs = program_regex(["SkillBridge"])
+    d = detect_internship(PostingText(title="Senior Software Engineer (SkillBridge)"), "", programs)
+    assert d.is_internship and not d.title_level  # so the title's "Senior" is still read
+    assert program_regex([" ", ""]) is None

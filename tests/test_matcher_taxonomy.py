@@ -152,3 +152,18 @@ def test_merge_taxonomy_adds_roles_before_software() -> None:
     order = merge_taxonomy(base, ext)["roles"]["order"]
     assert order.index("quant") == order.index("software") - 1
     parse_taxonomy(merge_taxonomy(base, ext))  # valid
+
+
+def test_extension_adds_student_programmes(tmp_path: Path) -> None:
+    from matcher import PostingAnalyzer, PostingText
+
+    ext = _write(tmp_path, "ext.toml", '[internship]\nprograms = ["Bright Futures Scholars"]\n')
+    merged = load_taxonomy(extra=[ext])
+    assert "Bright Futures Scholars" in merged.student_programs
+    assert set(load_taxonomy().student_programs) < set(merged.student_programs)
+    title = PostingText(title="Bright-Futures Scholars - Data")
+    assert PostingAnalyzer(taxonomy=merged).fit().analyze(title).is_internship
+    assert not PostingAnalyzer().fit().analyze(title).is_internship
+    bad = _write(tmp_path, "bad.toml", '[internship]\nprograms = ["ok", 3]\n')
+    with pytest.raises(TaxonomyError, match="internship.*programs"):
+        load_taxonomy(extra=[bad])
