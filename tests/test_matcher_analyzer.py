@@ -233,13 +233,14 @@ def test_tfidf_sector_similarity_equals_the_vectorizer(
     fitted TfidfVectorizer on the same cleaned text."""
     import numpy as np
 
-    from matcher.classify import _SectorEvidence
+    from matcher.sectors import SectorEvidence
     from matcher.text import clean_text
 
     text = clean_text(body)
-    ev = _SectorEvidence(raw=np.zeros(len(SECTORS)), cues={})
-    analyzer._add_tfidf([ev], [text])
-    sims = (analyzer.sector_vectorizer_.transform([text]) @ analyzer.sector_matrix_.T).toarray()[0]
-    expected = (sims - sims.mean()) * analyzer.sector_weights_["tfidf"]
+    ev = SectorEvidence(raw=np.zeros(len(SECTORS)), cues={})
+    sectors = analyzer.sectors_
+    sectors.add_tfidf([ev], [text])
+    sims = (sectors.vectorizer_.transform([text]) @ sectors.matrix_.T).toarray()[0]
+    expected = (sims - sims.mean()) * sectors.weights_["tfidf"]
     assert np.any(expected != 0)
     np.testing.assert_allclose(ev.raw, expected, atol=1e-12)

@@ -87,7 +87,7 @@ def test_ascii_bytes_keeps_offsets_and_character_classes() -> None:
 def test_real_phrase_scans_agree_with_and_without_prefilter(demo_texts: list[str]) -> None:
     analyzer = PostingAnalyzer().fit()
     lowered = [lowercase(clean_text(t)) for t in demo_texts] + [t.lower() for t in demo_texts]
-    for scan in (analyzer.text_cues_.regex, MARKER_SCAN, BOILERPLATE_SCAN):
+    for scan in (analyzer.sectors_.text_cues_.regex, MARKER_SCAN, BOILERPLATE_SCAN):
         assert scan.use_prefilter()
         found = 0
         for text in lowered:
@@ -144,10 +144,10 @@ def test_big_batches_turn_the_prefilters_on(demo_texts: list[str]) -> None:
     long_text = "our hospital " * 30
     postings = [PostingText(title="Intern", company="X", description=t) for t in demo_texts]
     analyzer.analyze_many(postings[:5])
-    assert analyzer.text_cues_.regex.windows.spans(long_text) is None  # small batch: off
+    assert analyzer.sectors_.text_cues_.regex.windows.spans(long_text) is None  # small batch: off
     analyzer.PREFILTER_MIN = 5
     analyzer.analyze_many(postings[:5])
-    assert analyzer.text_cues_.regex.windows.spans(long_text)
+    assert analyzer.sectors_.text_cues_.regex.windows.spans(long_text)
 
 
 def test_without_hyperscan_the_plain_scan_runs(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from matcher.classify import _ABOUT_START, _SENTENCE_BOUNDARY, _about_starts
 from matcher.requirements import _SENTENCE_END
+from matcher.sectors import _ABOUT_START, _SENTENCE_BOUNDARY, _about_starts
 from matcher.text import (
     ASCII_LETTERS,
     BoundaryScan,
