@@ -10,7 +10,7 @@ from itertools import filterfalse, repeat
 from typing import TYPE_CHECKING
 
 from .asks import SkillAsk, coverage_of_counts, profile_skills
-from .models import MatchResult, ProfileSpec
+from .models import ProfileSpec
 from .places import location_match
 from .terms import parse_terms, term_fit, term_label
 from .text import clean_text
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .taxonomy import Taxonomy
 
 _ZEROS = repeat(0.0)  # default for dict.get in map()
+ResultRow = tuple[float, dict[str, float], list[str], list[str], list[str]]
 # The parts every score has; profiles with terms also have "term" (see scoring.py).
 PART_KEYS = ("text", "skills", "role", "sector", "location", "recency")
 NEUTRAL = 0.5
@@ -141,14 +142,16 @@ class Scorer:
             text = self.said[(kind, label)] = _FIXED_REASONS[kind].format(label)
         return text
 
-    def run(self, text: list[float], recency: list[float]) -> list[MatchResult]:
+    def run(self, text: list[float], recency: list[float]) -> list[ResultRow]:
+        """Each posting's result as a row: the fields of :class:`MatchResult` in order (plain
+        tuples are made and pickled faster than the objects)."""
         facts = self.batch.facts
         return [
             self.one(i, f, t, r)
             for i, (f, t, r) in enumerate(zip(facts, text, recency, strict=True))
         ]
 
-    def one(self, i: int, f: PostingFacts, text_part: float, recency: float) -> MatchResult:
+    def one(self, i: int, f: PostingFacts, text_part: float, recency: float) -> ResultRow:
         ctx, w = self.ctx, self.w
         parts: dict[str, float] = {"text": text_part}
         reasons: list[str] = [f.intern_reason] if f.is_internship else []
@@ -262,13 +265,9 @@ class Scorer:
         if deadline_reason:
             reasons.insert(0, deadline_reason)
 
-        return MatchResult(
-            score=round(min(1.0, max(0.0, score)), 6),
-            parts=parts,
-            matched_skills=matched,
-            missing_skills=missing_req + missing_pref,
-            reasons=reasons,
-        )
+        # (score, parts, matched_skills, missing_skills, reasons): MatchResult's fields.
+        return (round(min(1.0, max(0.0, score)), 6), parts, matched, missing_req + missing_pref,
+                reasons)  # fmt: skip
 
     def _term(self, i: int, parts: dict[str, float], reasons: list[str]) -> str:
         """Sets the term part; returns the mismatch message when every offered term differs."""

@@ -68,7 +68,7 @@ from .asks import SkillAsk, skill_ask
 from .features import detect_remote
 from .models import Analysis, MatchResult, PostingText, ProfileSpec
 from .parallel import imap_tasks, paused_gc, worker_count
-from .scorer import NEUTRAL, ProfileContext, Scorer
+from .scorer import NEUTRAL, ProfileContext, ResultRow, Scorer
 from .taxonomy import SECTORS, Taxonomy, load_taxonomy
 from .terms import Term, posting_terms
 from .text import clean_text, posting_document
@@ -387,6 +387,16 @@ class ProfileMatcher:
         so a score that is out of date by age alone is recomputed without the posting's
         vector (a batch prepared with ``vectorize=False`` needs one for every posting).
         """
+        with paused_gc():
+            return [MatchResult(*row) for row in self._score_rows(profile, batch, text_parts)]
+
+    def _score_rows(
+        self,
+        profile: ProfileSpec,
+        batch: PreparedPostings,
+        text_parts: Sequence[float | None] | None = None,
+    ) -> list[ResultRow]:
+        """:meth:`score_prepared` as rows of MatchResult's fields."""
         self._check()
         if batch.fit_token is not self.fit_token_:
             raise ValueError("the batch was prepared by another fit of the matcher")
@@ -444,13 +454,11 @@ ScoreTask = tuple[ProfileSpec, "PreparedPostings", Sequence[float | None] | None
 
 def _score_task(shared: tuple[ProfileMatcher, list[ScoreTask]], i: int) -> bytes:
     matcher, tasks = shared
-    rows = [
-        (r.score, r.parts, r.matched_skills, r.missing_skills, r.reasons)
-        for r in matcher.score_prepared(*tasks[i])
-    ]
-    # Pickled here (plain tuples pickle faster than the objects), unpickled only when the
-    # caller asks for them: results waiting their turn take a third of the memory as bytes.
-    return pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
+    rows = matcher._score_rows(*tasks[i])
+    # Pickled here, unpickled only when the caller asks for them: results waiting their turn
+    # take a third of the memory as bytes.
+    with paused_gc():
+        return pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def rank(results: Sequence[MatchResult]) -> list[int]:
