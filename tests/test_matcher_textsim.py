@@ -254,3 +254,21 @@ def test_hashed_counts_do_not_depend_on_the_word_memo(monkeypatch: pytest.Monkey
     assert (abs(got - want) > 0).nnz == 0
     assert textsim.hashed_counts(["", "the of and"]).nnz == 0  # stop words make no term
     assert textsim.hashed_counts([]).shape == (0, textsim.N_FEATURES)
+
+
+def test_text_part_is_the_cosine_of_the_two_vectors(fitted, analyses) -> None:
+    from matcher.scorer import ProfileContext
+
+    batch = fitted.prepare(POSTINGS, analyses, NOW)
+    scale = fitted._effective_weights()["text_scale"]
+    seen = 0
+    for spec in PROFILES:
+        vector = ProfileContext.build(fitted, spec).vector
+        if vector is None:
+            continue
+        cosine = (batch.matrix @ vector.T).toarray().ravel()  # rows and vector are L2-normed
+        expected = np.round(1.0 - np.exp(-np.maximum(cosine, 0.0) / scale), 6).tolist()
+        got = [r.parts["text"] for r in fitted.score_prepared(spec, batch)]
+        assert got == expected
+        seen += sum(g > 0 for g in got)
+    assert seen
