@@ -256,9 +256,13 @@ def test_hashed_counts_do_not_depend_on_the_word_memo(monkeypatch: pytest.Monkey
     assert textsim.hashed_counts([]).shape == (0, textsim.N_FEATURES)
 
 
-def test_text_part_is_the_cosine_of_the_two_vectors(fitted, analyses) -> None:
+@pytest.mark.parametrize("dense_min", [0, 10**9])  # the dense-vector product, the sparse one
+def test_text_part_is_the_cosine_of_the_two_vectors(
+    fitted, analyses, dense_min: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from matcher.scorer import ProfileContext
 
+    monkeypatch.setattr(ProfileMatcher, "DENSE_VECTOR_MIN", dense_min)
     batch = fitted.prepare(POSTINGS, analyses, NOW)
     scale = fitted._effective_weights()["text_scale"]
     seen = 0
