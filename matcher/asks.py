@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from itertools import filterfalse
 
 from .models import Analysis, ProfileSpec
 from .taxonomy import Taxonomy
@@ -31,10 +32,11 @@ class SkillAsk:
 def skill_ask(analysis: Analysis, tax: Taxonomy) -> SkillAsk:
     """Split a posting's technical skills into required and preferred (see the module doc)."""
 
-    workplace = tax.workplace_skills
+    is_workplace = tax.workplace_skills.__contains__
 
     def technical(names: Sequence[str]) -> list[str]:
-        return list(dict.fromkeys(n for n in names if n and n not in workplace))
+        # (filter and filterfalse: no Python frame per name; this runs for every posting)
+        return list(dict.fromkeys(filterfalse(is_workplace, filter(None, names))))
 
     required = technical(analysis.required_skills)
     preferred = [s for s in technical(analysis.preferred_skills) if s not in required]
