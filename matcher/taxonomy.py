@@ -255,9 +255,10 @@ def parse_taxonomy(data: dict[str, Any]) -> Taxonomy:
     hint_aliases = {str(k).casefold(): str(v) for k, v in rules.get("hint_aliases", {}).items()}
     if any(v not in SECTORS for v in hint_aliases.values()):
         raise TaxonomyError("sector_rules.hint_aliases maps to an unknown sector")
-    internship = data.get("internship", {})
-    programs = _tuple(internship, "programs")
-    if not all(isinstance(x, str) and x.strip() for x in programs):
+    programs = data.get("internship", {}).get("programs", [])
+    if not isinstance(programs, list) or not all(
+        isinstance(x, str) and x.strip() for x in programs
+    ):
         raise TaxonomyError("internship.programs must be a list of non-empty names")
     return Taxonomy(
         name=str(data.get("meta", {}).get("name", "taxonomy")),
@@ -269,7 +270,7 @@ def parse_taxonomy(data: dict[str, Any]) -> Taxonomy:
         context_window=int(data.get("skill_rules", {}).get("context_window", 60)),
         company_suffixes=_tuple(rules, "company_suffixes"),
         intermediary_cues=_tuple(rules, "intermediary_cues"),
-        student_programs=programs,
+        student_programs=tuple(programs),
         hint_aliases=hint_aliases,
         guide_core_roles=core_roles,
         guide_core_skills=core_skills,

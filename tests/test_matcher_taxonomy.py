@@ -167,3 +167,10 @@ def test_extension_adds_student_programmes(tmp_path: Path) -> None:
     bad = _write(tmp_path, "bad.toml", '[internship]\nprograms = ["ok", 3]\n')
     with pytest.raises(TaxonomyError, match="internship.*programs"):
         load_taxonomy(extra=[bad])
+    blank = _write(tmp_path, "blank.toml", '[internship]\nprograms = ["  "]\n')
+    with pytest.raises(TaxonomyError, match="internship.programs"):
+        load_taxonomy(extra=[blank])
+    data = tomllib.loads(PACKAGED.read_text(encoding="utf-8"))
+    data["internship"]["programs"] = "INROADS"  # a string, not a list
+    with pytest.raises(TaxonomyError, match="internship.programs"):
+        parse_taxonomy(data)
