@@ -71,6 +71,9 @@ _STRONG_TITLE = tuple(
             r"|job|scholar|intern|hire|consultant|ambassador|software|data)"
             r"|\b(?:freshman|freshmen|sophomores?|penultimate[- ]year|pre-final[- ]year)\b"
             r"|\b(?:first|second|1st|2nd)[- ]year (?:students?|undergrad\w*)\b"
+            # US idiom for a student about to enter that year ("Rising Juniors Program").
+            r"|\brising (?:freshm[ae]n|sophomores?|juniors?|seniors?"
+            r"|(?:second|third|fourth|final|2nd|3rd|4th)[- ]years?)\b"
             r"|\bwork[- ]study\b|\bstudent (?:application|placement|trainee)s?\b"
             r"|\bcampus (?:ambassadors?|reps?|representatives?)\b"
             # NSF's Research Experiences for Undergraduates (summer research for students).
@@ -131,7 +134,7 @@ _STRONG_TITLE = tuple(
         ),
         (
             "residency (tech)",
-            r"\b(?:software|engineering|developer|development|ai|ml|machine learning|research"
+            r"\b(?:software|engineering|developer|development|ai|ml|machine learning|research|phd"
             r"|tech(?:nology)?|product|design|data science)\s+residency\b",
         ),
     )
@@ -157,6 +160,13 @@ _TITLE_TERM = re.compile(
     r"|\b20\d{2}\s*[-/]?\s*(?:summer|fall|autumn|winter|spring)\b"
     r"|\b(?:summer|fall|winter|spring) (?:program|scholars?|fellowship)\b"
     r"|\bsummer (?:jobs?|positions?|roles?|work|employment)\b"
+    # A summer programme with its field between ("Summer Technology Program"), a ten- or
+    # twelve-week programme, and off-cycle (banking's name for an out-of-season internship).
+    r"|\bsummer (?:(?!(?:camp|retail|sales|store|seasonal|guest|youth|meal|reading|day)\b)"
+    r"[\w&/-]+ ){1,3}program(?:me)?s?\b"
+    r"|\b(?:[4-9]|1[0-6])[- ]weeks? (?:summer |paid |immersive )?program(?:me)?s?\b"
+    r"|\boff[- ]?cycle (?:(?!payroll|pay|payments?|run|checks?)[\w&/-]+ ){0,2}"
+    r"(?:engineer|developer|analyst|associate|trader|researcher|scientist|program(?:me)?)s?\b"
     # Canadian co-op terms ("Jan-Apr", "May-Aug", "Sept-Dec") and summer-only dates.
     r"|\b(?:jan(?:uary)?|may|sep(?:t(?:ember)?)?)\s*(?:-|–|to)\s*"
     r"(?:apr(?:il)?|aug(?:ust)?|dec(?:ember)?)\b"

@@ -267,6 +267,22 @@ def test_senior_title_with_intern_text_is_not_internship() -> None:
         ("Ausbilder für Elektroniker", False),
         ("Dual-Fuel Systems Engineer", False),
         ("Ausbildungsleiter Technik (m/w/d)", False),
+        # US class-year idiom, summer and fixed-length programmes, off-cycle roles
+        ("Rising Juniors - Technology Program", True),
+        ("Rising Senior Software Engineering Program", True),
+        ("Rising Second-Year Data Analytics Scholar", True),
+        ("Summer Technology Program", True),
+        ("Summer Data & Analytics Programme - 2027", True),
+        ("Software Engineer - 10 Week Program", True),
+        ("Off-Cycle Software Engineer", True),
+        ("Off-cycle Quant Researcher (6 months)", True),
+        ("Software Engineer, PhD Residency", True),
+        ("Rising Star Award Coordinator", False),
+        ("Summer Camp Program Lead", False),
+        ("Summer Youth Program Counselor", False),
+        ("Off-Cycle Payroll Analyst", False),
+        ("Senior Engineer - 10 Week Contract", False),
+        ("Medical Residency Program Director", False),
     ],
 )
 def test_title_evidence_kinds(title: str, expected: bool) -> None:
