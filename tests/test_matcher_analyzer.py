@@ -43,10 +43,24 @@ def _sector(analyzer: PostingAnalyzer, company: str, body: str = ML_BODY, **kw) 
         ("Bank of Somewhere", "finance"),
         ("Hexagon US Federal", "other"),  # a contractor's federal division, not an agency
         ("Lakeside Foods", "other"),
+        # A practice's field comes before "Associates"; "gen..." and "...media" are not biotech.
+        ("Lakeview Ophthalmology Associates", "healthcare"),
+        ("Pediatric Associates of Dallas", "healthcare"),
+        ("Marlow Veterinary Partners", "healthcare"),
+        ("Marlow & Finch Associates", "other"),
+        ("Vireogen", "healthcare"),
     ],
 )
 def test_employer_name_cues(analyzer: PostingAnalyzer, company: str, sector: str) -> None:
     assert _sector(analyzer, company) == sector
+
+
+@pytest.mark.parametrize("company", ["General Assembly", "Genuine", "Genies", "Immediately",
+                                     "Multimedia Collective", "Intermediate Studio"])  # fmt: skip
+def test_common_words_are_not_biotech_names(analyzer: PostingAnalyzer, company: str) -> None:
+    # Only the name speaks: a neutral body and title.
+    a = analyzer.analyze(PostingText(title="Analyst", company=company, description="Hello."))
+    assert a.sector != "healthcare", (company, a.sector_evidence)
 
 
 def test_text_cues_without_name_cue(analyzer: PostingAnalyzer) -> None:
