@@ -61,6 +61,11 @@ DEFAULT_SECTOR_WEIGHTS: dict[str, float] = {
     "eeo_name": 0.8,
 }
 _OTHER = SECTORS.index("other")
+# A job board's name often ends with its purpose ("SonderMind Careers", "VideoAmp Careers
+# Website"): that tail is not part of what the employer is.
+_CAREER_SITE_TAIL = re.compile(
+    r"(?:^|[\s,|:-])+(?:careers?|jobs|hiring)(?:\s+(?:site|website|page|portal|board))?$"
+)
 
 
 def _cue_matcher(
@@ -295,7 +300,8 @@ class SectorClassifier:
         core = lowercase(re.sub(r"\([^)]*\)", " ", name))
         if self.suffix_regex_ is not None:
             core = self.suffix_regex_.sub(" ", core)
-        return " ".join(core.replace(",", " ").split()).strip(" .-&")
+        core = " ".join(core.replace(",", " ").split()).strip(" .-&")
+        return _CAREER_SITE_TAIL.sub("", core)
 
     def add_tfidf(self, evidence: list[SectorEvidence], bodies: list[str]) -> None:
         """Centred TF-IDF similarity to the sector descriptions, for all postings at once.

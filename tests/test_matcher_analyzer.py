@@ -258,3 +258,18 @@ def test_tfidf_sector_similarity_equals_the_vectorizer(
     expected = (sims - sims.mean()) * sectors.weights_["tfidf"]
     assert np.any(expected != 0)
     np.testing.assert_allclose(ev.raw, expected, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("company", "cue"),
+    [("Sondermark Careers", None), ("Videoquill Careers Website", None),
+     ("Lakeside Health - Jobs", "health"), ("Brightpath Careers Staffing", "careers")],
+)  # fmt: skip
+def test_career_site_tail_is_not_part_of_the_name(
+    analyzer: PostingAnalyzer, company: str, cue: str | None
+) -> None:
+    a = analyzer.analyze(PostingText(title="Analyst", company=company, description="Hello."))
+    if cue is None:
+        assert a.sector_evidence == "no specific cue (default)", a.sector_evidence
+    else:
+        assert cue in a.sector_evidence
