@@ -54,10 +54,14 @@ class AppState:
     def taxonomy(self) -> Taxonomy:
         """The packaged taxonomy, extended by the config's `scoring.taxonomy` files."""
         if self._taxonomy is None:
+            from internscout.config import check_profile_roles
             from matcher import load_taxonomy
 
-            files = self.config().taxonomy_files
-            self._taxonomy = load_taxonomy(extra=files) if files else load_taxonomy()
+            config = self.config()
+            files = config.taxonomy_files
+            taxonomy = load_taxonomy(extra=files) if files else load_taxonomy()
+            check_profile_roles(config, {k: r.label for k, r in taxonomy.roles.items()})
+            self._taxonomy = taxonomy
         return self._taxonomy
 
     def service(self) -> Service:
@@ -167,6 +171,7 @@ def rank_rows(state: AppState, opts: RankOptions) -> list[store.RankedRow]:
     if opts.limit < 0:
         raise ValueError("--limit must be 0 (no limit) or more")
     state.refresh_scores(opts.profile)
+    entry_level = bool(opts.profile) and state.config().profile(opts.profile).entry_level
     now = state.clock()
     flt = store.RankFilter(
         profile_name=opts.profile or GUIDE_PROFILE,
@@ -176,6 +181,7 @@ def rank_rows(state: AppState, opts: RankOptions) -> list[store.RankedRow]:
         since=since_cutoff(now, opts.since) if opts.since else None,
         min_score=opts.min_score,
         internships_only=not opts.include_all,
+        entry_level_too=entry_level,
         open_only=True,
         today=now.date(),
         limit=opts.limit or None,
@@ -205,6 +211,7 @@ def row_to_dict(row: store.RankedRow, also: list[store.Posting] | None = None) -
         "workplace_type": p.workplace_type,
         "sector": a.sector,
         "is_internship": a.is_internship,
+        "entry_level": a.entry_level_evidence,  # why a full-time role is open to new grads
         "role": a.role,
         "score": round(s.score, 4),
         "score_parts": dict(s.parts or {}),

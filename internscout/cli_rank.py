@@ -40,7 +40,14 @@ def rank(
     min_score: Annotated[
         float | None, typer.Option("--min-score", help="Only scores at least this.")
     ] = None,
-    all_: Annotated[bool, typer.Option("--all", help="Include non-internships.")] = False,
+    all_: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Every posting, not only internships (and entry-level jobs for a profile "
+            "with entry_level = true).",
+        ),
+    ] = False,
     limit: Annotated[int, typer.Option(help="How many rows (0: no limit).")] = 20,
     fmt: FormatOpt = "table",
 ) -> None:
@@ -193,6 +200,8 @@ def show(
         console.print(
             f"\n[bold]Classification[/bold]: {kind} ({analysis.internship_evidence or 'no evidence'})"
         )
+        if analysis.entry_level_evidence:
+            console.print(f"  entry level: {analysis.entry_level_evidence}", highlight=False)
         top = sorted(analysis.sector_scores.items(), key=lambda kv: -kv[1])[:3]
         console.print(f"  sector: {analysis.sector} ({', '.join(f'{k} {v:.2f}' for k, v in top)})")
         console.print(f"  role: {analysis.role}")

@@ -69,6 +69,10 @@ class ProfileConfig:
     remote_ok: bool = True
     resume: Path | None = None
     terms: list[str] = field(default_factory=list)  # e.g. ["Summer 2027"]
+    # Role categories wanted (taxonomy role keys, checked against the taxonomy in use by
+    # AppState.taxonomy); empty: the guide's AI/ML internship categories.
+    roles: list[str] = field(default_factory=list)
+    entry_level: bool = False  # also rank full-time entry-level (new-graduate) jobs
 
 
 @dataclass
@@ -316,9 +320,19 @@ def _source_options(raw: dict[str, Any], kind: str, where: str) -> dict[str, Any
     return options
 
 
+_PROFILE_KEYS = ("name", "email", "skills", "interests", "sectors", "locations", "remote_ok",
+                 "resume", "terms", "roles", "entry_level")  # fmt: skip
+
+
 def _profile(raw: Any, where: str, base: Path) -> ProfileConfig:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: expected a table")
+    extra = [k for k in raw if k not in _PROFILE_KEYS]
+    if extra:
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(map(repr, extra))} "
+            f"(known: {', '.join(_PROFILE_KEYS)})"
+        )
     sectors = [s.lower() for s in _str_list(raw, "sectors", where)]
     bad = [s for s in sectors if s not in SECTORS]
     if bad:
@@ -328,6 +342,10 @@ def _profile(raw: Any, where: str, base: Path) -> ProfileConfig:
     remote_ok = raw.get("remote_ok", True)
     if not isinstance(remote_ok, bool):
         raise ConfigError(f"{where}.remote_ok: expected true or false")
+    entry_level = raw.get("entry_level", False)
+    if not isinstance(entry_level, bool):
+        raise ConfigError(f"{where}.entry_level: expected true or false")
+    roles = [role_key(r) for r in _str_list(raw, "roles", where)]
     interests = raw.get("interests", "")
     if not isinstance(interests, str):
         raise ConfigError(f"{where}.interests: expected a string")
@@ -347,7 +365,25 @@ def _profile(raw: Any, where: str, base: Path) -> ProfileConfig:
         remote_ok=remote_ok,
         resume=resume_path,
         terms=_str_list(raw, "terms", where),
+        roles=roles,
+        entry_level=entry_level,
     )
+
+
+def role_key(name: str) -> str:
+    """A role category as the taxonomy keys it: "ML Engineering" -> "ml_engineering"."""
+    return "_".join(name.strip().lower().replace("-", " ").split())
+
+
+def check_profile_roles(config: AppConfig, known: dict[str, str]) -> None:
+    """Every profile's roles are categories of the taxonomy in use (``known``: key -> label),
+    or a ConfigError names the profile, the unknown roles and the known ones."""
+    for i, p in enumerate(config.profiles):
+        bad = [r for r in p.roles if r not in known]
+        if bad:
+            where = f"{config.path or 'configuration'}: profiles[{i}] ({p.name})"
+            listed = ", ".join(f"{k} ({label})" for k, label in known.items())
+            raise ConfigError(f"{where}.roles: unknown {', '.join(bad)} (known: {listed})")
 
 
 def write_default_config(path: Path, force: bool = False) -> Path:

@@ -207,6 +207,10 @@ sector = "research"
 # remote_ok = true
 # resume = "resume.pdf"   # .txt, .md, .pdf or .docx; its text joins your interests
 # terms = ["Summer 2027"] # optional: the internship terms you want
+# roles = ["ml_engineering", "data_science"]  # optional: the role categories you want, of
+#   ml_engineering, data_science, software_ai, research, automation, analytics_engineering,
+#   cloud_ai (the guide's AI/ML ones, the default), data_engineering, data_analytics, software
+# entry_level = false     # true: also rank full-time entry-level (new-grad) jobs
 """
 
 

@@ -167,6 +167,7 @@ class Service:
             "years_required": a.years_required,
             "required_skills": list(a.required_skills),
             "preferred_skills": list(a.preferred_skills),
+            "entry_level_evidence": a.entry_level_evidence,
         }
 
     # -- the fitted matcher -------------------------------------------------------------
@@ -439,7 +440,9 @@ def profile_spec(profile: ProfileConfig) -> ProfileSpec:
         sectors=list(profile.sectors),
         locations=list(profile.locations),
         remote_ok=profile.remote_ok,
+        roles=list(profile.roles),
         terms=list(profile.terms),
+        entry_level=profile.entry_level,
     )
 
 
@@ -475,6 +478,7 @@ def to_analysis(a: Any) -> Analysis:
         years_required=a.years_required,
         required_skills=list(a.required_skills or []),
         preferred_skills=list(a.preferred_skills or []),
+        entry_level_evidence=a.entry_level_evidence,
     )
 
 

@@ -17,7 +17,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .features import SkillExtractor, title_seniority, years_required
-from .internship import detect_internship, program_regex
+from .internship import detect_internship, entry_level_evidence, program_regex
 from .models import Analysis, PostingText
 from .parallel import map_index_chunks, paused_gc, worker_count
 from .requirements import MARKER_SCAN
@@ -200,15 +200,20 @@ class PostingAnalyzer:
         seniority = (
             None if (intern.is_internship and intern.title_level) else title_seniority(title)
         )
+        years = years_required(lower)
+        entry = (
+            None if intern.is_internship or seniority else entry_level_evidence(title, lower, years)
+        )
         return Analysis(
             is_internship=intern.is_internship,
             internship_evidence=intern.evidence,
             role=self._role(title, text, found.skills),
             skills=found.skills,
             seniority=seniority,
-            years_required=years_required(lower),
+            years_required=years,
             required_skills=found.required,
             preferred_skills=found.preferred,
+            entry_level_evidence=entry,
             **self.sectors_.fields(ev.raw, ev),
         )
 

@@ -379,6 +379,55 @@ def detect_internship(
     return InternshipDecision(False, "", False)
 
 
+# --- entry-level (new-graduate) roles ---------------------------------------------------------
+#
+# For profiles that also want full-time jobs open to new graduates (graduating students, career
+# changers): a role is entry level when its title says so ("New Grad", "Entry Level", "Junior",
+# "Associate Software Engineer", "Software Engineer I"), or it asks for at most a year of
+# experience, or its description calls it entry level. Never with a senior title, a level above
+# one ("Engineer II") or two or more years asked.
+_ENTRY_TITLE = re.compile(
+    r"\bnew[- ]?grad(?:uate)?s?\b|\bnew college grad|\brecent (?:college |university )?grad"
+    r"|\bearly[- ]career\b|\b(?:university|college) grad(?:uate)?s?\b|\bentry[- ]level\b"
+    r"|\bgraduate (?:program(?:me)?|scheme|engineer|developer|analyst|scientist|software|data"
+    r"|trainee|role|hire)s?\b|\bgrad(?:uate)? (?:20)?\d{2}\b|\b(?:20)?\d{2} grad(?:uate)?s?\b"
+    r"|\bupcoming graduates\b|\bjunior\b|\bjr\.?(?!\w)|\bncg\b"
+    r"|\b(?:rotational|rotation|(?:leadership )?development) program(?:me)?s?\b"
+    r"|\bassociate (?:software|data|machine learning|ml|ai|product|cloud|analytics|research"
+    r"|quantitative|engineer|developer|analyst|scientist|consultant|programmer)\b",
+    re.I,
+)
+# "Software Engineer I" / "Data Analyst 1" (case-sensitive "I": not the pronoun "i").
+_LEVEL_ONE = re.compile(
+    r"(?i:\b(?:engineer|developer|analyst|scientist|programmer|specialist|associate|technician"
+    r"|consultant|administrator))[\s,-]+(?:I|1)(?![\w.&/'])"
+)
+_ABOVE_LEVEL_ONE = re.compile(r"\b(?:II|III|IV|V)\b|\b(?i:level)\s*[2-9]\b|\w\s+[2-5]$")
+_ENTRY_TEXT = re.compile(
+    r"\bentry[- ]level (?:position|role|job|opportunit(?:y|ies)|candidates?|applicants?)\b"
+    r"|\bthis is an? entry[- ]level\b"
+)
+
+
+def entry_level_evidence(title: str, lower: str = "", years: int | None = None) -> str | None:
+    """Why a (full-time, not senior) posting is open to new graduates, or None. ``lower`` is
+    the lowercased description, ``years`` the experience it asks for."""
+    if years is not None and years >= 2:
+        return None
+    title = one_line(title.replace("_", " ")).translate(_QUOTE_FOLD)
+    if _ABOVE_LEVEL_ONE.search(title):
+        return None
+    m = _ENTRY_TITLE.search(title) or _LEVEL_ONE.search(title)
+    if m:
+        return f'title says "{m.group(0).strip()}"'
+    if years is not None:
+        return "asks for at most a year of experience"
+    # (A substring test first: the regex would try every word of the text.)
+    if "entry" in lower and (m := _ENTRY_TEXT.search(lower)):
+        return f'description says "{m.group(0)}"'
+    return None
+
+
 def is_internship_title(title: str) -> bool:
     """Title-only internship detection (what the title benchmark measures)."""
     return detect_internship(PostingText(title=title)).is_internship

@@ -53,6 +53,9 @@ class Analysis:
     # both empty when the text draws no such line).
     required_skills: list[str] = field(default_factory=list)
     preferred_skills: list[str] = field(default_factory=list)
+    # Why a full-time posting is open to new graduates (see internship.entry_level_evidence);
+    # None for internships, senior or experienced roles and ones that don't say.
+    entry_level_evidence: str | None = None
 
 
 @dataclass
@@ -68,6 +71,9 @@ class ProfileSpec:
     remote_ok: bool = True
     roles: list[str] = field(default_factory=list)  # empty: the guide's AI/ML role categories
     terms: list[str] = field(default_factory=list)  # wanted internship terms, e.g. ["Summer 2027"]
+    # Also full-time entry-level (new-graduate) jobs, unpenalised: for graduating students and
+    # career changers.
+    entry_level: bool = False
 
 
 @dataclass

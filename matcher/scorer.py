@@ -80,14 +80,17 @@ _FIXED_WEIGHTS = (
 FixedPenalties = tuple[float, tuple[tuple[str, float], ...], tuple[str, ...], bool, str]
 
 
-def fixed_penalties(f: PostingFacts, w: dict[str, float]) -> FixedPenalties:
-    """The penalties of a posting whatever the profile (a student looks for internships, not
-    senior or experienced roles, nor ones whose deadline passed), worked out once per batch:
-    (score factor, penalty parts, their reasons, deadline passed, deadline reason)."""
+def fixed_penalties(
+    f: PostingFacts, w: dict[str, float], entry_level: bool = False
+) -> FixedPenalties:
+    """The penalties of a posting for every profile alike, or for every profile that also
+    wants entry-level jobs (``entry_level``): a student looks for internships, not senior or
+    experienced roles, nor ones whose deadline passed. Worked out once per batch: (score
+    factor, penalty parts, their reasons, deadline passed, deadline reason)."""
     factor = 1.0
     parts: list[tuple[str, float]] = []
     late: list[str] = []  # shown after the positive reasons
-    if not f.is_internship:
+    if not f.is_internship and not (entry_level and f.entry_reason):
         pen = w["penalty_not_internship"]
         parts.append(("penalty_not_internship", -pen))
         factor *= 1.0 - pen
@@ -130,10 +133,12 @@ class Scorer:
         self.total_w = sum(w[k] for k in self.keys)
         # Reasons that depend on one label only, made once per label rather than per posting.
         self.said: dict[tuple[str, str], str] = {}
-        key = tuple(w[k] for k in _FIXED_WEIGHTS)
+        key = (*(w[k] for k in _FIXED_WEIGHTS), ctx.entry_level)
         fixed = batch.per_weights.get(key)
         if fixed is None:
-            fixed = batch.per_weights[key] = [fixed_penalties(f, w) for f in batch.facts]
+            fixed = batch.per_weights[key] = [
+                fixed_penalties(f, w, ctx.entry_level) for f in batch.facts
+            ]
         self.fixed = fixed
 
     def _said(self, kind: str, label: str) -> str:
@@ -154,7 +159,10 @@ class Scorer:
     def one(self, i: int, f: PostingFacts, text_part: float, recency: float) -> ResultRow:
         ctx, w = self.ctx, self.w
         parts: dict[str, float] = {"text": text_part}
-        reasons: list[str] = [f.intern_reason] if f.is_internship else []
+        if f.is_internship:
+            reasons: list[str] = [f.intern_reason]
+        else:
+            reasons = [f.entry_reason] if ctx.entry_level and f.entry_reason else []
 
         # skills (required ones weigh most when the posting marks them)
         ask = f.ask
@@ -297,8 +305,8 @@ class Scorer:
 class ProfileContext:
     """Per-call profile preprocessing (canonical skills, vector, preferences)."""
 
-    __slots__ = ("all_skills", "free_skills", "locations", "remote_ok", "roles", "sectors",
-                 "skill_cap", "skills", "terms", "vector")  # fmt: skip
+    __slots__ = ("all_skills", "entry_level", "free_skills", "locations", "remote_ok", "roles",
+                 "sectors", "skill_cap", "skills", "terms", "vector")  # fmt: skip
 
     @classmethod
     def build(cls, matcher: ProfileMatcher, profile: ProfileSpec) -> ProfileContext:
@@ -327,5 +335,6 @@ class ProfileContext:
         )
         ctx.locations = [loc for loc in profile.locations if loc and loc.strip()]
         ctx.remote_ok = profile.remote_ok
+        ctx.entry_level = profile.entry_level
         ctx.terms = list(dict.fromkeys(t for raw in profile.terms for t in parse_terms(raw or "")))
         return ctx

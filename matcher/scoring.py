@@ -36,7 +36,8 @@ or the config's ``[scoring.weights]``):
 
 Part weights are normalised by the sum of the weights of the parts in use. Penalties (every
 profile is a student's):
-    penalty_not_internship 0.5   the posting is not an internship/co-op/apprenticeship
+    penalty_not_internship 0.5   the posting is not an internship/co-op/apprenticeship (nor,
+                                 for a profile with ``entry_level``, an entry-level job)
     penalty_seniority 0.7        the title says senior/staff/principal/lead/manager/director...
     penalty_experience 0.6       "N+ years of experience" with N >= 3 (x0.4 when N = 2; halved
                                  for internships, whose "2 years of Python" counts coursework)
@@ -150,6 +151,7 @@ class PostingFacts:
     years: int | None
     deadline: date | None
     days_left: int | None
+    entry_reason: str  # "Entry-level role (...)" for an entry-level full-time role, else ""
 
 
 def _document(x: str | PostingText) -> str:
@@ -182,7 +184,7 @@ class PreparedPostings:
         self._terms: list[list[Term] | None] = [None] * len(self.postings)
         self._lower: list[str | None] | None = None
         # Profile-independent scoring work, per set of weights (see scorer.fixed_penalties).
-        self.per_weights: dict[tuple[float, ...], Any] = {}
+        self.per_weights: dict[tuple[float | bool, ...], Any] = {}
 
     def __len__(self) -> int:
         return len(self.postings)
@@ -373,6 +375,9 @@ class ProfileMatcher:
             years=a.years_required,
             deadline=p.deadline,
             days_left=None if p.deadline is None else (p.deadline - now.date()).days,
+            entry_reason=(
+                f"Entry-level role ({a.entry_level_evidence})" if a.entry_level_evidence else ""
+            ),
         )
 
     def score_prepared(

@@ -71,6 +71,7 @@ class RankFilter:
     since: datetime | None = None  # posted (or first seen, when the source gives no date) after
     min_score: float | None = None
     internships_only: bool = True
+    entry_level_too: bool = False  # with internships_only: entry-level full-time jobs too
     open_only: bool = True
     today: date | None = None  # when given, postings whose deadline passed are left out
     hide_duplicates: bool = True  # a posting linked to another listing of the same job
@@ -418,7 +419,11 @@ def ranked_statement(f: RankFilter) -> Any:
         stmt = stmt.where(Posting.closed_at.is_(None))
     if f.hide_duplicates:
         stmt = stmt.where(Posting.duplicate_of.is_(None))
-    if f.internships_only:
+    if f.internships_only and f.entry_level_too:
+        stmt = stmt.where(
+            sa.or_(Analysis.is_internship.is_(True), Analysis.entry_level_evidence.is_not(None))
+        )
+    elif f.internships_only:
         stmt = stmt.where(Analysis.is_internship.is_(True))
     if f.sectors:
         stmt = stmt.where(Analysis.sector.in_(list(f.sectors)))

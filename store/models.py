@@ -193,6 +193,7 @@ class Analysis(SQLModel, table=True):
     years_required: int | None = None
     required_skills: list[str] = _json([])
     preferred_skills: list[str] = _json([])
+    entry_level_evidence: str | None = None  # why a full-time role is open to new graduates
 
 
 class Profile(SQLModel, table=True):

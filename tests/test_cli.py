@@ -356,3 +356,62 @@ def test_config_taxonomy_extension_is_used(runner: CliRunner, env: dict, clock):
     env["config"].write_text(cfg + '\n[scoring]\ntaxonomy = ["missing.toml"]\n')
     bad = invoke(runner, [*base, "rank"], clock)
     assert bad.exit_code == 2 and "scoring.taxonomy[0]: file not found" in bad.output
+
+
+def test_entry_level_profile_also_ranks_new_grad_jobs(runner: CliRunner, env: dict, clock):
+    """A profile with `entry_level = true` gets full-time new-grad roles too, unpenalised and
+    with the reason; senior roles stay out, and another profile's ranking is unchanged."""
+    base = ["--config", str(env["config"])]
+    new_grad = {**POSTINGS[0], "title": "Machine Learning Engineer - New Grad 2027",
+                "url": "https://acme.example/ng",
+                "description": "Full-time role building NLP models with Python and PyTorch."}  # fmt: skip
+    data = env["tmp"] / "more.jsonl"
+    data.write_text(json.dumps(new_grad) + "\n")
+    invoke(runner, [*base, "import", str(env["data"])], clock)
+    invoke(runner, [*base, "import", str(data)], clock)
+    cfg = env["config"].read_text()
+    env["config"].write_text(
+        cfg + '[[profiles]]\nname = "sam"\nskills = ["python", "pytorch", "sql"]\n'
+        'interests = "NLP and machine learning"\nentry_level = true\n'
+    )
+
+    def ranked(profile: str) -> dict[str, dict]:
+        out = invoke(runner, [*base, "rank", "--profile", profile, "--format", "json"], clock)
+        assert out.exit_code == 0, out.output
+        return {r["title"]: r for r in json.loads(out.output)}
+
+    ana, sam = ranked("ana"), ranked("sam")
+    assert set(ana) == {"Machine Learning Intern", "Data Science Intern"}
+    assert set(sam) == set(ana) | {new_grad["title"]}
+    row = sam[new_grad["title"]]
+    assert 'Entry-level role (title says "New Grad")' in row["reasons"]
+    assert row["entry_level"] == 'title says "New Grad"'
+    assert "penalty_not_internship" not in row["score_parts"]
+    everything = invoke(
+        runner, [*base, "rank", "--profile", "ana", "--all", "--format", "json"], clock
+    )
+    penalised = next(r for r in json.loads(everything.output) if r["title"] == new_grad["title"])
+    assert penalised["score_parts"]["penalty_not_internship"] < 0
+    assert row["score"] > penalised["score"]
+
+
+def test_profile_roles_are_used_and_checked(runner: CliRunner, env: dict, clock):
+    base = ["--config", str(env["config"])]
+    invoke(runner, [*base, "import", str(env["data"])], clock)
+
+    def role_part(title: str) -> float:
+        out = invoke(runner, [*base, "rank", "--profile", "ana", "--format", "json"], clock)
+        assert out.exit_code == 0, out.output
+        rows = json.loads(out.output)
+        return next(r for r in rows if r["title"] == title)["score_parts"]["role"]
+
+    assert role_part("Data Science Intern") == 1.0  # the guide's roles by default
+    cfg = env["config"].read_text()
+    env["config"].write_text(cfg + 'roles = ["ML Engineering"]\n')  # (ana's table is last)
+    assert role_part("Data Science Intern") < 1.0
+    assert role_part("Machine Learning Intern") == 1.0
+    env["config"].write_text(cfg + 'roles = ["ml_engineering", "astronaut"]\n')
+    bad = invoke(runner, [*base, "rank", "--profile", "ana"], clock)
+    assert bad.exit_code == 2
+    assert "profiles[0] (ana).roles: unknown astronaut" in bad.output
+    assert "data_science (Data science)" in bad.output and "Traceback" not in bad.output

@@ -65,6 +65,9 @@ def test_explicit_missing_file_is_an_error(tmp_path: Path):
             r"profiles\[0\]\.sectors: unknown farming",
         ),
         ("[[profiles]]\nname = 'p'\nremote_ok = 'yes'\n", r"profiles\[0\]\.remote_ok"),
+        ("[[profiles]]\nname = 'p'\nentry_level = 1\n", r"profiles\[0\]\.entry_level"),
+        ("[[profiles]]\nname = 'p'\nroles = [1]\n", r"profiles\[0\]\.roles"),
+        ("[[profiles]]\nname = 'p'\nrole = ['ml']\n", r"profiles\[0\]: unknown key\(s\) 'role'"),
         ("[[profiles]]\nname = 'p'\nresume = 'cv.xls'\n", r"profiles\[0\]\.resume"),
         ("[scoring.weights]\ntext = -1\n", r"scoring\.weights\.text"),
         ("[scoring.weights]\nvibes = 1\n", r"scoring\.weights\.vibes: unknown weight"),
@@ -84,3 +87,14 @@ def test_unknown_profile_lists_known(tmp_path: Path):
     path.write_text("[[profiles]]\nname = 'ana'\n")
     with pytest.raises(ConfigError, match="profiles: ana"):
         load_config(path).profile("bo")
+
+
+def test_profile_roles_and_entry_level(tmp_path: Path):
+    path = tmp_path / "c.toml"
+    path.write_text(
+        "[[profiles]]\nname = 'ana'\nroles = ['ML Engineering', 'data-science']\n"
+        "entry_level = true\n[[profiles]]\nname = 'bo'\n"
+    )
+    ana, bo = load_config(path).profiles
+    assert (ana.roles, ana.entry_level) == (["ml_engineering", "data_science"], True)
+    assert (bo.roles, bo.entry_level) == ([], False)

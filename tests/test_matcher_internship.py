@@ -370,3 +370,46 @@ def test_named_programme_keeps_the_seniority_penalty() -> None:
     d = detect_internship(PostingText(title="Senior Software Engineer (SkillBridge)"), "", programs)
     assert d.is_internship and not d.title_level  # so the title's "Senior" is still read
     assert program_regex([" ", ""]) is None
+
+
+@pytest.mark.parametrize(
+    ("title", "description", "expected"),
+    [
+        ("Software Engineer - New Grad", "", 'title says "New Grad"'),
+        ("Entry Level Data Analyst", "", 'title says "Entry Level"'),
+        ("Junior Data Engineer", "", 'title says "Junior"'),
+        ("Associate Software Engineer", "", 'title says "Associate Software"'),
+        ("Software Engineer I", "", 'title says "Engineer I"'),
+        ("Data Analyst 1 - Reporting", "", 'title says "Analyst 1"'),
+        ("2027 University Graduate - Data Scientist", "", 'title says "University Graduate"'),
+        ("Technology Development Program", "", 'title says "Development Program"'),
+        ("Data Analyst", "This is an entry-level position.", 'description says "this is an'
+         ' entry-level"'),
+        ("Data Analyst", "We need 1+ years of experience with SQL.",
+         "asks for at most a year of experience"),
+        # a level above one, two or more years, or nothing said
+        ("Software Engineer II", "", None),
+        ("Data Analyst 3", "", None),
+        ("Software Engineer, Level 2", "", None),
+        ("Junior Data Engineer", "3+ years of experience with Spark.", None),
+        ("Data Scientist", "You will mentor entry-level analysts.", None),
+        ("Data Scientist", "", None),
+        ("Associate Director, Analytics", "", None),
+        ("Engineer, I&C Systems", "", None),
+    ],
+)  # fmt: skip
+def test_entry_level_evidence(title: str, description: str, expected: str | None) -> None:
+    from matcher.features import years_required
+    from matcher.internship import entry_level_evidence
+
+    lower = description.lower()
+    assert entry_level_evidence(title, lower, years_required(lower)) == expected
+
+
+def test_analysis_entry_level_only_for_full_time_junior_roles() -> None:
+    analyzer = PostingAnalyzer().fit()
+    titles = ["Software Engineer - New Grad", "Software Engineering Intern",
+              "Senior Software Engineer - New Grad Mentor", "Machine Learning Engineer"]  # fmt: skip
+    got = [a.entry_level_evidence for a in analyzer.analyze_many(
+        [PostingText(title=t, description="Build services in Python.") for t in titles])]  # fmt: skip
+    assert got == ['title says "New Grad"', None, None, None]
