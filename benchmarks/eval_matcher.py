@@ -12,6 +12,11 @@ among real Greenhouse titles containing "internal"/"international"; skill-extrac
 time of ``analyze_many`` on ``--speed`` postings (the dev postings repeated under distinct
 employer names), with the plain phrase scans and then with the Hyperscan prefilters. Nothing is
 fitted on these files.
+
+How far a held-out set of the same kind may fall from the dev figure: ``--resample N`` draws
+N sets of the dev set's employers (whole employers, with replacement: the held-out halves are
+split by company) and prints the spread of sector macro-F1 and title F1 and the share of draws
+that meet each target.
 """
 
 from __future__ import annotations
@@ -23,7 +28,10 @@ import re
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere
@@ -41,6 +49,7 @@ from matcher.evaluation import (  # noqa: E402
     precision_recall_f1,
 )
 from matcher.features import SkillExtractor  # noqa: E402
+from matcher.text import norm_company  # noqa: E402
 
 SECTOR_FILE = "eval/sector_dev.jsonl"
 INTERN_FILE = "realdata/simplify/summer2025_internships_listings_dev_half.json"
@@ -119,6 +128,89 @@ def internship_report(shared: Path, analyzer: PostingAnalyzer) -> None:
     print(f"false positives: {res['false_positives'][:10]}")
     print(f"false negatives (first 10 of {len(res['false_negatives'])}): "
           f"{res['false_negatives'][:10]}")  # fmt: skip
+    print()
+
+
+def group_draws(groups: Sequence[str], n: int, seed: int = 0) -> tuple[list[str], np.ndarray]:
+    """The distinct groups and, for each of ``n`` draws of as many groups with replacement,
+    how often each was drawn (shape: draws x groups)."""
+    keys = sorted(set(groups))
+    picks = np.random.default_rng(seed).integers(0, len(keys), size=(n, len(keys)))
+    return keys, np.stack([np.bincount(row, minlength=len(keys)) for row in picks])
+
+
+def macro_f1_draws(
+    groups: Sequence[str], truth: Sequence[str], pred: Sequence[str], labels: Sequence[str],
+    n: int, seed: int = 0,
+) -> np.ndarray:  # fmt: skip
+    """Macro-F1 (as ``precision_recall_f1``) of each of ``n`` draws of whole groups."""
+    keys, counts = group_draws(groups, n, seed)
+    where = {k: i for i, k in enumerate(keys)}
+    idx = {s: i for i, s in enumerate(labels)}
+    per_group = np.zeros((len(keys), len(labels), len(labels)))  # truth x predicted
+    for g, t, p in zip(groups, truth, pred, strict=True):
+        per_group[where[g], idx[t], idx[p]] += 1
+    conf = np.einsum("dk,ktp->dtp", counts, per_group)
+    tp = np.einsum("dii->di", conf)
+    fp, fn = conf.sum(axis=1) - tp, conf.sum(axis=2) - tp
+    denom = 2 * tp + fp + fn
+    f1 = np.divide(2 * tp, denom, out=np.zeros_like(tp), where=denom > 0)
+    used = denom > 0  # a class absent from truth and predictions is left out
+    return (f1 * used).sum(axis=1) / np.maximum(used.sum(axis=1), 1)
+
+
+def binary_f1_draws(
+    groups: Sequence[str], truth: Sequence[bool], pred: Sequence[bool], n: int, seed: int = 0
+) -> np.ndarray:
+    """F1 of the positive class in each of ``n`` draws of whole groups."""
+    keys, counts = group_draws(groups, n, seed)
+    where = {k: i for i, k in enumerate(keys)}
+    per_group = np.zeros((len(keys), 3))  # tp, fp, fn
+    for g, t, p in zip(groups, truth, pred, strict=True):
+        if t or p:
+            per_group[where[g], 0 if t and p else 1 if p else 2] += 1
+    tp, fp, fn = (counts @ per_group).T
+    return 2 * tp / np.maximum(2 * tp + fp + fn, 1)
+
+
+def _spread(values: np.ndarray, target: float) -> str:
+    p5, p95 = np.percentile(values, [5, 95])
+    return (f"mean {values.mean():.4f}, sd {values.std():.4f}, 5th-95th percentile "
+            f"{p5:.4f}-{p95:.4f}; above {target}: {(values > target).mean():.0%} of draws")  # fmt: skip
+
+
+def resample_report(shared: Path, analyzer: PostingAnalyzer, n: int) -> None:
+    """Sector macro-F1 and title F1 over ``n`` draws of whole employers (see the docstring)."""
+    if n <= 0:
+        return
+    print(f"== Resampling employers ({n} draws, with replacement) ==")
+    path = shared / SECTOR_FILE
+    if path.exists():
+        pairs = load_sector_jsonl(path)
+        pred = [a.sector for a in analyzer.analyze_many([p for p, _ in pairs])]
+        groups = [norm_company(p.company) or f"#{i}" for i, (p, _) in enumerate(pairs)]
+        macro = macro_f1_draws(groups, [label for _, label in pairs], pred, SECTORS, n)
+        print(f"sector macro-F1 ({len(set(groups))} employers): {_spread(macro, 0.65)}")
+    pos_path, neg_path = shared / INTERN_FILE, shared / NEW_GRAD_FILE
+    if pos_path.exists() and neg_path.exists():
+        from matcher import PostingText
+
+        rows = [(str(j["title"]), str(j.get("company_name") or ""), label)
+                for file, label in ((pos_path, True), (neg_path, False))
+                for j in json.loads(file.read_text(encoding="utf-8"))
+                if isinstance(j, dict) and j.get("title")]  # fmt: skip
+        groups = [c or f"#{i}" for i, (_, c, _) in enumerate(rows)]
+        variants = [("title F1", analyzer)]
+        if analyzer.taxonomy_.student_programs:
+            plain_tax = dataclasses.replace(analyzer.taxonomy_, student_programs=())
+            plain = PostingAnalyzer(taxonomy=plain_tax, aggregate_employers=False).fit()
+            variants.append(("title F1 without the named programmes", plain))
+        titles = [PostingText(title=t) for t, _, _ in rows]
+        truth = [label for _, _, label in rows]
+        for name, model in variants:
+            flags = [a.is_internship for a in model.analyze_many(titles)]
+            f1 = binary_f1_draws(groups, truth, flags, n)
+            print(f"{name} ({len(set(groups))} companies): {_spread(f1, 0.99)}")
     print()
 
 
@@ -208,6 +300,10 @@ def main(argv: list[str] | None = None) -> int:
         "--speed", type=int, default=10_000, metavar="N",
         help="time analyze_many on N postings (0: skip)",
     )  # fmt: skip
+    parser.add_argument(
+        "--resample", type=int, default=1000, metavar="N",
+        help="draws of whole employers for the spread of the quality figures (0: skip)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     shared: Path = args.shared
     if not shared.is_dir():
@@ -218,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"taxonomy {tax.version}: {len(tax.skills)} skills, {len(tax.roles)} roles\n")
     sector_report(shared, analyzer)
     internship_report(shared, analyzer)
+    resample_report(shared, analyzer, args.resample)
     greenhouse_report(shared, analyzer)
     skill_table_report(analyzer)
     speed_report(shared, analyzer, args.speed)
