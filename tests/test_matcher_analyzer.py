@@ -273,3 +273,17 @@ def test_career_site_tail_is_not_part_of_the_name(
         assert a.sector_evidence == "no specific cue (default)", a.sector_evidence
     else:
         assert cue in a.sector_evidence
+
+
+@pytest.mark.parametrize(
+    ("company", "sector"),
+    [("IBM", "tech"), ("HP Inc.", "tech"), ("Amazon Web Services", "tech"), ("Zentrix", "other"),
+     ("Apple Bank for Savings", "finance"), ("Meta Financial Group", "finance")],
+)  # fmt: skip
+def test_well_known_tech_employers_by_name(
+    analyzer: PostingAnalyzer, company: str, sector: str
+) -> None:
+    # A text that leans to "other" (a consultancy's clients): only the name can say "tech";
+    # an industry word in the name ("Bank", "Financial") still wins over a famous word.
+    body = "As a data scientist you will help our clients in manufacturing and logistics."
+    assert _sector(analyzer, company, body) == sector
