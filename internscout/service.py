@@ -48,7 +48,7 @@ SCORE_TTL = timedelta(hours=12)
 # Postings scored per batch: bounds memory on a full rescore (scores are per posting).
 SCORE_BATCH = 20_000
 # Version of the stored score rows (see Service.profile_hash).
-SCORE_FORMAT = 2
+SCORE_FORMAT = 3
 
 
 @dataclass
@@ -250,7 +250,8 @@ class Service:
     def profile_hash(self, spec: ProfileSpec) -> str:
         # The weights are part of what a score means: a change rescores everything. So is
         # the stored form (parts at 6 decimals since format 2: a refresh by age reuses the
-        # text part, which must be the exact value scoring computed).
+        # text part, which must be the exact value scoring computed; format 3: a posting whose
+        # terms are over scores 0).
         return _hash({"spec": asdict(spec), "weights": self.weights or {}, "format": SCORE_FORMAT})
 
     def score_profile(

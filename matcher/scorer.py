@@ -77,7 +77,9 @@ def _skills_reason(
 _FIXED_WEIGHTS = (
     "penalty_not_internship", "penalty_seniority", "penalty_experience", "deadline_soon_days"
 )  # fmt: skip
-FixedPenalties = tuple[float, tuple[tuple[str, float], ...], tuple[str, ...], bool, str]
+# (score factor, penalty parts, their reasons, the part that zeroes the score or "", the
+# reason shown first or "")
+FixedPenalties = tuple[float, tuple[tuple[str, float], ...], tuple[str, ...], str, str]
 
 
 def fixed_penalties(
@@ -85,8 +87,8 @@ def fixed_penalties(
 ) -> FixedPenalties:
     """The penalties of a posting for every profile alike, or for every profile that also
     wants entry-level jobs (``entry_level``): a student looks for internships, not senior or
-    experienced roles, nor ones whose deadline passed. Worked out once per batch: (score
-    factor, penalty parts, their reasons, deadline passed, deadline reason)."""
+    experienced roles, nor ones whose deadline passed or whose terms are over. Worked out
+    once per batch (see FixedPenalties)."""
     factor = 1.0
     parts: list[tuple[str, float]] = []
     late: list[str] = []  # shown after the positive reasons
@@ -108,14 +110,16 @@ def fixed_penalties(
         parts.append(("penalty_experience", -round(pen, 6)))
         factor *= 1.0 - pen
         late.append(f"Asks for {years}+ years of experience: not a student role")
-    passed, said = False, ""
+    zero, said = "", ""
     if f.days_left is not None:
         assert f.deadline is not None
         if f.days_left < 0:
-            passed, said = True, "Application deadline passed"
+            zero, said = "penalty_deadline", "Application deadline passed"
         elif f.days_left <= w["deadline_soon_days"]:
             said = _deadline_text(f.deadline, f.days_left)  # no score change
-    return factor, tuple(parts), tuple(late), passed, said
+    if f.term_over and not zero:
+        zero, said = "penalty_term_over", f.term_over
+    return factor, tuple(parts), tuple(late), zero, said
 
 
 class Scorer:
@@ -257,7 +261,7 @@ class Scorer:
             base /= self.total_w
 
         # penalties (see fixed_penalties), then the profile's own: terms it does not want
-        factor, penalties, late, deadline_passed, deadline_reason = self.fixed[i]
+        factor, penalties, late, zero_part, first_reason = self.fixed[i]
         if penalties:
             parts.update(penalties)
         reasons += late
@@ -267,11 +271,11 @@ class Scorer:
             factor *= 1.0 - pen
             reasons.append(term_mismatch)
         score = base * factor
-        if deadline_passed:
-            parts["penalty_deadline"] = -1.0
+        if zero_part:  # the deadline passed, or the terms are over
+            parts[zero_part] = -1.0
             score = 0.0
-        if deadline_reason:
-            reasons.insert(0, deadline_reason)
+        if first_reason:
+            reasons.insert(0, first_reason)
 
         # (score, parts, matched_skills, missing_skills, reasons): MatchResult's fields.
         return (round(min(1.0, max(0.0, score)), 6), parts, matched, missing_req + missing_pref,

@@ -45,7 +45,9 @@ profile is a student's):
 ``parts`` holds each part in [0, 1] and each applied penalty as a negative number; the final
 score is the weighted mean times the product of (1 - penalty), or 0 when the deadline passed.
 
-Deadlines: a posting whose deadline passed scores 0 (``parts["penalty_deadline"] = -1``).
+Deadlines: a posting whose deadline passed scores 0 (``parts["penalty_deadline"] = -1``), as
+does one whose stated terms (terms field or title) have all ended (``parts["penalty_term_over"]
+= -1``: "For Summer 2025 only — that term is over").
 One closing within ``deadline_soon_days`` (7) gets the first reason "Apply by 2027-01-15
 (3 days left)" and no score change: urgency says when to apply, not how well a posting fits, so
 it does not move postings up or down the ranking.
@@ -71,7 +73,7 @@ from .models import Analysis, MatchResult, PostingText, ProfileSpec
 from .parallel import imap_tasks, paused_gc, worker_count
 from .scorer import NEUTRAL, ProfileContext, ResultRow, Scorer
 from .taxonomy import SECTORS, Taxonomy, load_taxonomy
-from .terms import Term, posting_terms
+from .terms import Term, listed_terms, posting_terms, term_label, terms_over
 from .text import clean_text, posting_document
 
 DEFAULT_WEIGHTS: dict[str, float] = {
@@ -152,6 +154,17 @@ class PostingFacts:
     deadline: date | None
     days_left: int | None
     entry_reason: str  # "Entry-level role (...)" for an entry-level full-time role, else ""
+    term_over: str  # "For Summer 2025 only — that term is over" when every stated term ended
+
+
+def _term_over(p: PostingText, now: datetime) -> str:
+    """The reason when every term the posting states (terms field or title) has ended."""
+    terms = listed_terms(p)
+    if not terms_over(terms, now.date()):
+        return ""
+    labels = [term_label(t) for t in terms]
+    shown = ", ".join(labels[:3]) + (" …" if len(labels) > 3 else "")
+    return f"For {shown} only — {'that term is' if len(terms) == 1 else 'those terms are'} over"
 
 
 def _document(x: str | PostingText) -> str:
@@ -378,6 +391,7 @@ class ProfileMatcher:
             entry_reason=(
                 f"Entry-level role ({a.entry_level_evidence})" if a.entry_level_evidence else ""
             ),
+            term_over=_term_over(p, now),
         )
 
     def score_prepared(

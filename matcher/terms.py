@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from datetime import date
 
 from .models import PostingText
 from .text import clean_text
@@ -65,6 +67,27 @@ def posting_terms(p: PostingText, text: str | None = None) -> list[Term]:
         text = clean_text(p.description or "") if text is None else text
         found = _text_terms(text.lower())
     return list(dict.fromkeys(found))
+
+
+def listed_terms(p: PostingText) -> list[Term]:
+    """The terms a posting states outright: its ``terms`` field, else seasons in its title
+    (not the description, where a past season may be anything: "graduating Spring 2024")."""
+    found = [t for raw in p.terms for t in parse_terms(raw or "")]
+    if not found:
+        found = [t for t in parse_terms(p.title or "") if t[0] is not None]
+    return list(dict.fromkeys(found))
+
+
+# The month a season's work is over by (a Winter term is the January-April one).
+_LAST_MONTH = {"Winter": 4, "Spring": 5, "Summer": 8, "Fall": 12, None: 12}
+
+
+def terms_over(terms: Sequence[Term], today: date) -> bool:
+    """True when the posting names terms and every one of them ended before ``today`` (a
+    term without a year never has)."""
+    if not terms or any(year is None for _, year in terms):
+        return False
+    return all((year, _LAST_MONTH[season]) < (today.year, today.month) for season, year in terms)
 
 
 def _text_terms(low: str) -> list[Term]:

@@ -73,7 +73,9 @@ class RankFilter:
     internships_only: bool = True
     entry_level_too: bool = False  # with internships_only: entry-level full-time jobs too
     open_only: bool = True
-    today: date | None = None  # when given, postings whose deadline passed are left out
+    # When given, postings whose deadline passed are left out, and so are those the matcher
+    # scored 0 (ruled out when scored: a passed deadline, or every stated term over).
+    today: date | None = None
     hide_duplicates: bool = True  # a posting linked to another listing of the same job
     limit: int | None = None
 
@@ -442,6 +444,7 @@ def ranked_statement(f: RankFilter) -> Any:
         stmt = stmt.where(Score.score >= f.min_score)
     if f.today is not None:
         stmt = stmt.where(sa.or_(Posting.deadline.is_(None), Posting.deadline >= f.today))
+        stmt = stmt.where(Score.score > 0)
     # Posting id breaks ties so the same data always gives the same order (the score's
     # posting id is the posting's: ordering by it lets the index give the order).
     stmt = stmt.order_by(Score.score.desc(), Score.posting_id)

@@ -415,3 +415,22 @@ def test_profile_roles_are_used_and_checked(runner: CliRunner, env: dict, clock)
     assert bad.exit_code == 2
     assert "profiles[0] (ana).roles: unknown astronaut" in bad.output
     assert "data_science (Data science)" in bad.output and "Traceback" not in bad.output
+
+
+def test_posting_for_a_term_that_is_over_is_left_out(runner: CliRunner, env: dict, clock):
+    """Today is 2 November 2026: a "Summer 2026" internship still listed is noise."""
+    base = ["--config", str(env["config"])]
+    past = {**POSTINGS[0], "title": "Machine Learning Intern - Summer 2026",
+            "url": "https://acme.example/s26"}  # fmt: skip
+    coming = {**POSTINGS[0], "title": "Machine Learning Intern - Summer 2027",
+              "url": "https://acme.example/s27"}  # fmt: skip
+    data = env["tmp"] / "terms.jsonl"
+    data.write_text(json.dumps(past) + "\n" + json.dumps(coming) + "\n")
+    invoke(runner, [*base, "import", str(data)], clock)
+    for extra in ([], ["--all"]):
+        out = invoke(runner, [*base, "rank", "-p", "ana", *extra, "-f", "json"], clock)
+        assert [r["title"] for r in json.loads(out.output)] == [coming["title"]]
+    every = invoke(runner, [*base, "rank", "-p", "ana", "--min-score", "0", "-f", "json"], clock)
+    assert past["title"] not in every.output
+    shown = invoke(runner, [*base, "show", "1", "--profile", "ana"], clock)
+    assert "For Summer 2026 only — that term is over" in shown.output

@@ -99,6 +99,41 @@ def test_past_deadline_scores_zero(matcher, analyses) -> None:
     assert matcher.score(PROFILE, open_again, analyses[3], now=NOW).score > 0
 
 
+@pytest.mark.parametrize(
+    ("title", "terms", "over"),
+    [
+        ("Data Science Intern", ["Summer 2024"], "For Summer 2024 only — that term is over"),
+        ("Data Science Intern - Fall 2024", [], "For Fall 2024 only — that term is over"),
+        ("Data Science Intern", ["Summer 2024", "Fall 2024"],
+         "For Summer 2024, Fall 2024 only — those terms are over"),
+        ("Data Science Intern", ["Winter 2025"], None),  # January-April: not over on March 1
+        ("Data Science Intern", ["Summer 2025"], None),
+        ("Data Science Intern", ["Summer 2024", "Summer 2025"], None),
+        ("Data Science Intern", ["Summer"], None),  # no year: never over
+    ],
+)  # fmt: skip
+def test_posting_whose_terms_are_over_scores_zero(
+    matcher, analyses, title: str, terms: list[str], over: str | None
+) -> None:
+    p = replace(POSTINGS[0], title=title, terms=terms)
+    r = matcher.score(PROFILE, p, analyses[0], now=NOW)
+    if over is None:
+        assert r.score > 0 and "penalty_term_over" not in r.parts
+    else:
+        assert (r.score, r.parts["penalty_term_over"], r.reasons[0]) == (0.0, -1.0, over)
+
+
+def test_terms_over_reads_terms_and_title_not_the_description() -> None:
+    from matcher.terms import listed_terms
+
+    assert listed_terms(PostingText(title="Intern, Fall 2024", terms=["Summer 2027"])) == [
+        ("Summer", 2027)
+    ]
+    assert listed_terms(PostingText(title="Intern (Summer 2024)")) == [("Summer", 2024)]
+    graduating = PostingText(title="Intern", description="Summer 2024 internship, class of 2026")
+    assert listed_terms(graduating) == []
+
+
 def test_scores_in_unit_interval_and_reasons(matcher, analyses) -> None:
     results = matcher.score_many(PROFILE, POSTINGS, analyses, NOW)
     assert all(isinstance(r, MatchResult) and 0.0 <= r.score <= 1.0 for r in results)

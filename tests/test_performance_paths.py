@@ -282,6 +282,7 @@ def _ranking_db(engine, clock) -> None:
                 "sector_scores": {},
                 "role": "data_science",
                 "skills": [],
+                "entry_level_evidence": 'title says "New Grad"' if k % 3 == 0 and k % 2 else None,
             }
         )
         scores.append(
@@ -319,7 +320,9 @@ def _reference(engine, f: store.RankFilter) -> list[int]:
             continue
         if f.hide_duplicates and p.duplicate_of is not None:
             continue
-        if f.internships_only and not a.is_internship:
+        if f.internships_only and not (
+            a.is_internship or (f.entry_level_too and a.entry_level_evidence)
+        ):
             continue
         if f.sectors and a.sector not in f.sectors:
             continue
@@ -332,6 +335,8 @@ def _reference(engine, f: store.RankFilter) -> list[int]:
         if f.min_score is not None and sc.score < f.min_score:
             continue
         if f.today is not None and p.deadline is not None and p.deadline < f.today:
+            continue
+        if f.today is not None and sc.score <= 0:  # ruled out when scored
             continue
         kept.append((-sc.score, p.id))
     ids = [pid for _, pid in sorted(kept)]
@@ -349,6 +354,8 @@ FILTERS = [
     {"internships_only": False},
     {"open_only": False, "hide_duplicates": False, "internships_only": False},
     {"today": "today"},
+    {"entry_level_too": True},
+    {"entry_level_too": True, "internships_only": False, "sectors": ["tech"]},
     {"limit": 5},
     {"limit": 3, "min_score": 0.5, "internships_only": False},
     {"sectors": ["finance"], "remote_only": True, "since": "14d"},
