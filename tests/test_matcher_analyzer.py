@@ -188,6 +188,9 @@ def test_analyze_equals_analyze_many_for_one(analyzer: PostingAnalyzer) -> None:
     [
         ("Machine Learning Intern", "", "ml_engineering"),
         ("Data Science Intern", "", "data_science"),
+        ("Data Scientist Intern - Summer 2027", "", "data_science"),
+        ("Research Scientist Intern", "", "research"),
+        ("Scientist Intern, Protein Design", "", "research"),
         ("Research Assistant, NLP", "", "research"),
         ("Automation Intern (RPA)", "", "automation"),
         ("Analytics Engineering Intern", "", "analytics_engineering"),
