@@ -159,6 +159,9 @@ class PostingFacts:
 
 def _term_over(p: PostingText, now: datetime) -> str:
     """The reason when every term the posting states (terms field or title) has ended."""
+    title = p.title or ""
+    if not p.terms and "20" not in title and "'" not in title:
+        return ""  # (no year stated: nothing can be over; most titles, found at once)
     terms = listed_terms(p)
     if not terms_over(terms, now.date()):
         return ""
