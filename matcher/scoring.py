@@ -157,17 +157,25 @@ class PostingFacts:
     term_over: str  # "For Summer 2025 only — that term is over" when every stated term ended
 
 
-def _term_over(p: PostingText, now: datetime) -> str:
+def _term_over(
+    p: PostingText, now: datetime, memo: dict[tuple[str | None, tuple[str, ...]], str]
+) -> str:
     """The reason when every term the posting states (terms field or title) has ended."""
     title = p.title or ""
     if not p.terms and "20" not in title and "'" not in title:
         return ""  # (no year stated: nothing can be over; most titles, found at once)
-    terms = listed_terms(p)
-    if not terms_over(terms, now.date()):
-        return ""
-    labels = [term_label(t) for t in terms]
-    shown = ", ".join(labels[:3]) + (" …" if len(labels) > 3 else "")
-    return f"For {shown} only — {'that term is' if len(terms) == 1 else 'those terms are'} over"
+    key = (p.title, tuple(p.terms))
+    said = memo.get(key)
+    if said is None:
+        terms = listed_terms(p)
+        said = ""
+        if terms_over(terms, now.date()):
+            labels = [term_label(t) for t in terms]
+            shown = ", ".join(labels[:3]) + (" …" if len(labels) > 3 else "")
+            them = "that term is" if len(terms) == 1 else "those terms are"
+            said = f"For {shown} only — {them} over"
+        memo[key] = said
+    return said
 
 
 def _document(x: str | PostingText) -> str:
@@ -361,10 +369,17 @@ class ProfileMatcher:
         if matrix is None and vectorize:
             matrix = self.transform(postings) if postings else None
         with paused_gc():
-            facts = [self._facts(p, a, now) for p, a in zip(postings, analyses, strict=True)]
+            over: dict[tuple[str | None, tuple[str, ...]], str] = {}  # titles and terms recur
+            facts = [self._facts(p, a, now, over) for p, a in zip(postings, analyses, strict=True)]
         return PreparedPostings(postings, matrix, facts, now, self.fit_token_)
 
-    def _facts(self, p: PostingText, a: Analysis, now: datetime) -> PostingFacts:
+    def _facts(
+        self,
+        p: PostingText,
+        a: Analysis,
+        now: datetime,
+        over: dict[tuple[str | None, tuple[str, ...]], str],
+    ) -> PostingFacts:
         roles = self.taxonomy_.roles
         locs = tuple(loc for loc in p.locations if loc)
         posted = p.posted_at
@@ -394,7 +409,7 @@ class ProfileMatcher:
             entry_reason=(
                 f"Entry-level role ({a.entry_level_evidence})" if a.entry_level_evidence else ""
             ),
-            term_over=_term_over(p, now),
+            term_over=_term_over(p, now, over),
         )
 
     def score_prepared(
