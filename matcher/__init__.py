@@ -44,7 +44,7 @@ def __getattr__(name: str) -> Any:
 
 # Bump when classification or scoring logic changes: the service re-analyses and re-scores
 # stored postings when this (or the taxonomy version) differs from what it stored.
-MODEL_VERSION = "2.3.0"
+MODEL_VERSION = "2.3.1"
 
 __all__ = [
     "DEFAULT_WEIGHTS",

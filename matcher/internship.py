@@ -65,7 +65,7 @@ _STRONG_TITLE = tuple(
         ),
         (
             "student role",
-            r"\b(?:student|undergraduate|undergrad)\s+(?:trainee|worker|researcher"
+            r"\b(?:student|undergraduate|undergrad)\s+(?:trainee|worker|researcher|summer"
             r"|research(?:er)?|assistant|employee|analyst|developer|engineer"
             r"|programmer|technician|associate|aide|position|program|fellow"
             r"|job|scholar|intern|hire|consultant|ambassador|software|data)"
@@ -121,7 +121,8 @@ _STRONG_TITLE = tuple(
         ),
         (
             "student programme",
-            r"\binsight (?:days?|weeks?|program(?:me)?s?|events?)\b|\bspring (?:weeks?|insight)\b"
+            r"\binsight (?:days?|weeks?|program(?:me)?s?|events?)\b|\bspring (?:weeks?|insights?)\b"
+            r"|\bearly insights?\b"
             r"|\bsneak peek\b|\bdiscovery (?:days?|weeks?)\b",
         ),
         (
@@ -164,6 +165,11 @@ _TITLE_TERM = re.compile(
     # twelve-week programme, and off-cycle (banking's name for an out-of-season internship).
     r"|\bsummer (?:(?!(?:camp|retail|sales|store|seasonal|guest|youth|meal|reading|day)\b)"
     r"[\w&/-]+ ){1,3}program(?:me)?s?\b"
+    # "Summer Software Engineer", "Summer Research Scientist": full-time roles do not begin
+    # with the season.
+    r"|\bsummer (?:(?!(?:camp|retail|sales|store|seasonal|guest|youth|pool|park|team)\b)"
+    r"[\w&/-]+ ){0,2}(?:engineers?|developers?|scientists?|researchers?|designers?"
+    r"|technologists?|programmers?|consultants?)\b"
     r"|\b(?:[4-9]|1[0-6])[- ]weeks? (?:summer |paid |immersive )?program(?:me)?s?\b"
     r"|\boff[- ]?cycle (?:(?!payroll|pay|payments?|run|checks?)[\w&/-]+ ){0,2}"
     r"(?:engineer|developer|analyst|associate|trader|researcher|scientist|program(?:me)?)s?\b"
@@ -193,7 +199,8 @@ _STAFF_OF_INTERNS = re.compile(
     r"(?:program\s+|programs\s+|relations\s+|recruiting\s+|success\s+|services\s+)?"
     r"(?:manager|coordinator|recruiter|director|lead|specialist|partner|advisor"
     r"|adviser|supervisor|administrator|officer|counselor|dean)\b"
-    r"|\b(?:manager|coordinator|recruiter|director|head|supervisor|lead|dean)\b[^,;]{0,25}"
+    r"|\b(?:manager|coordinator|recruiter|director|head|supervisor|lead|dean|advis[eo]r"
+    r"|counsell?or)\b[^,;]{0,25}"
     r"\b(?:of|for)\s+(?:the\s+)?(?:intern(?:ship)?s?|co-?ops?|apprentice(?:ship)?s?"
     r"|students|placements?)\b"
     r"|\b(?:recruiter|coordinator|program manager|director|head)\b[^,;]{0,15}[,(-]\s*"
@@ -203,6 +210,20 @@ _STAFF_OF_INTERNS = re.compile(
     r"|recruitment|loans?|housing|accounts)\b",
     re.I,
 )
+# Right after a student programme's words, a staff title makes the job one running it
+# ("Undergraduate Program Coordinator", "Insight Program Manager", "REU Site Director").
+_STAFF_AFTER = re.compile(
+    r"\w*(?:\s+(?:program(?:me)?s?|scheme|site|events?|relations|recruiting|outreach|operations"
+    r"|office))*\s+(?:assistant\s+)?(?:manager|coordinator|recruiter|director|specialist"
+    r"|advis[eo]r|administrator|officer|liaison|supervisor|counsell?or|dean)s?\b",
+    re.I,
+)
+
+
+def _staff_after(title: str, end: int) -> bool:
+    return _STAFF_AFTER.match(title, end) is not None
+
+
 _EARLY_CAREER_FULL_TIME = re.compile(
     r"\bnew[- ]?grad(?:uate)?s?\b|\bnew college grad|\brecent (?:college |university )?grad"
     r"|\bearly[- ]career\b|\b(?:university|college) grad(?:uate)?s?\b|\bentry[- ]level\b"
@@ -282,25 +303,30 @@ _ANY_STRONG_TITLE = re.compile(_union([rx.pattern for _, rx in _STRONG_TITLE]), 
 
 
 def _strong_title(title: str) -> str | None:
-    """Evidence text when the title names a student position, else None."""
+    """Evidence text when the title names a student position, "" when it only names one
+    in a staff title running it, else None."""
     if not _ANY_STRONG_TITLE.search(title):
         m = _GLUED_TITLE.search(title)
         return f'title says "{m.group(0).strip(" -–(|,:/)")}"' if m else None
+    staff = False
     for label, rx in _STRONG_TITLE:
-        m = rx.search(title)
-        if m:
-            if label == "co-op" and _COOP_EMPLOYER.search(title):
-                continue
-            start = m.start()
-            while start > 0 and title[start - 1].isalnum():  # "Pflicht|praktikum"
-                start -= 1
-            said = title[start : m.end()].strip()
-            extra = "" if said.lower().startswith(label) else f" ({label})"
-            return f'title says "{said}"{extra}'
+        matches = list(rx.finditer(title))
+        if not matches or (label == "co-op" and _COOP_EMPLOYER.search(title)):
+            continue
+        m = next((x for x in matches if not _staff_after(title, x.end())), None)
+        if m is None:
+            staff = True
+            continue
+        start = m.start()
+        while start > 0 and title[start - 1].isalnum():  # "Pflicht|praktikum"
+            start -= 1
+        said = title[start : m.end()].strip()
+        extra = "" if said.lower().startswith(label) else f" ({label})"
+        return f'title says "{said}"{extra}'
     m = _GLUED_TITLE.search(title)
     if m:
         return f'title says "{m.group(0).strip(" -–(|,:/)")}"'
-    return None
+    return "" if staff else None
 
 
 # After a programme's name, these make the title a staff job running it.
@@ -340,13 +366,20 @@ def detect_internship(
     strong = _strong_title(title)
     if strong:
         return InternshipDecision(True, strong, True)
+    if strong == "":
+        return InternshipDecision(
+            False, f'title "{title}" is a staff job running a programme', True
+        )
     named = programs.search(title) if programs is not None else None
     if named:
         # Not decided by the title level: a senior title still counts against it.
         return InternshipDecision(True, f'title names a student programme "{named[0]}"', False)
     fellow = _FELLOWSHIP.search(title)
     student_fellowship = bool(
-        fellow and _FELLOWSHIP_STUDENT.search(title) and not _NOT_STUDENT_FELLOW.search(title)
+        fellow
+        and _FELLOWSHIP_STUDENT.search(title)
+        and not _NOT_STUDENT_FELLOW.search(title)
+        and not _staff_after(title, fellow.end())
     )
     etype = one_line(p.employment_type or "")
     negative = _EARLY_CAREER_FULL_TIME.search(title)
@@ -362,7 +395,7 @@ def detect_internship(
     if student_fellowship:
         return InternshipDecision(True, f'title says "{title}" (student fellowship)', True)
     m = _TITLE_TERM.search(title)
-    if m:
+    if m and not _staff_after(title, m.end()):
         return InternshipDecision(True, f'title names a student term "{m.group(0)}"', True)
     for term in p.terms:
         if _TERM.search(term or ""):

@@ -283,6 +283,28 @@ def test_senior_title_with_intern_text_is_not_internship() -> None:
         ("Off-Cycle Payroll Analyst", False),
         ("Senior Engineer - 10 Week Contract", False),
         ("Medical Residency Program Director", False),
+        # staff running a student programme (university boards list many of these)
+        ("Undergraduate Program Coordinator", False),
+        ("Student Programs Coordinator", False),
+        ("Undergraduate Research Program Director", False),
+        ("REU Site Director", False),
+        ("Insight Program Manager", False),
+        ("Spring Week Coordinator", False),
+        ("Summer Technology Program Manager", False),
+        ("Summer Fellowship Coordinator", False),
+        ("Student Worker Supervisor", False),
+        ("Career Advisor for Students", False),
+        ("Co-op Student - Project Coordinator", True),
+        ("Apprentice Project Manager", True),
+        # early-student programmes and summer roles
+        ("Early Insights Program - Technology", True),
+        ("Spring Insights Week", True),
+        ("Customer Insights Program Manager", False),
+        ("Undergraduate Summer Research", True),
+        ("Summer Software Engineer", True),
+        ("Summer Research Scientist", True),
+        ("Summer Camp Engineer", False),
+        ("Senior Summer Software Engineer", False),
     ],
 )
 def test_title_evidence_kinds(title: str, expected: bool) -> None:
@@ -345,6 +367,11 @@ def test_description_key_as_its_regex(lower: str) -> None:
         ("Meta-University Cohort", True),
         ("DOD SkillBridge - Software Engineering", False),  # for service members, not students
         ("Code2040 Fellows Program", True),
+        ("IBM Accelerate - Software", True),
+        ("Uber Career Prep Program", True),
+        ("Optiver FutureFocus 2026", True),
+        ("Google STEP Program", True),
+        ("Step Down Unit Nurse", False),
         ("Meta University Program Manager", False),  # a staff job running it
         ("Code2040 Fellows Program Coordinator", False),
         ("Explore the Microsoft stack", False),
