@@ -55,6 +55,8 @@ DEFAULT_SECTOR_WEIGHTS: dict[str, float] = {
     # W2/C2C, pay rate...) describes its CLIENT's industry: the other sectors' text evidence
     # is multiplied by this.
     "intermediary": 0.5,
+    # ...and the agency itself is a business-services employer ("other"): this much for it.
+    "intermediary_other": 1.0,
     # The equal-opportunity statement names the legal employer ("The University of Texas at
     # Austin, as an equal opportunity employer...", "Carnegie Mellon University is an EOE"):
     # its name cues count x this when that name differs from the posting's company field.
@@ -281,7 +283,7 @@ class SectorClassifier:
             if intermediary:
                 keep = per_sector[_OTHER]
                 per_sector *= w["intermediary"]
-                per_sector[_OTHER] = keep
+                per_sector[_OTHER] = keep + w["intermediary_other"]
                 cues["other"].insert(0, "staffing/recruiting agency")
             cap = w["text_cap"]
             raw += cap * (1.0 - np.exp(-per_sector / cap)) if cap > 0 else per_sector

@@ -82,6 +82,9 @@ def test_text_cues_without_name_cue(analyzer: PostingAnalyzer) -> None:
          "required.", "other"),
         ("Our client, a Fortune 500 hospital system, needs a contractor. W2 only, pay rate "
          "$60/hr, contract to hire.", "other"),  # a staffing agency describes its client
+        # ...and is itself a business-services employer, whatever its client's sector
+        ("Huxley is acting as an employment agency in relation to this vacancy. Our client is "
+         "a venture-backed SaaS company.", "other"),
         ("We are a regional electric utility serving two million homes.", "other"),
         ("We are a news organization; our newsroom publishes journalism read by millions.",
          "other"),
