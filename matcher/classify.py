@@ -68,6 +68,22 @@ _NON_SOFTWARE_ENGINEERING = re.compile(
     re.I,
 )
 
+# An analyst whose title names another trade (security, finance, compliance, support...) and
+# no data work is not a data/business-analytics role.
+_NON_DATA_ANALYST = re.compile(
+    r"\b(?:security|cyber\w*|soc|threat|incident|vulnerability|fraud|financial|finance|fp&a"
+    r"|treasury|payroll|invest\w*|credit|trading|equity|banking|m&a|actuarial|underwriting"
+    r"|tax|audit|accounting|ap|ar|compliance|legal|policy|regulatory|support|help ?desk"
+    r"|service desk|structural|stress|quality assurance|qa|deal desk|intelligence"
+    r"|(?:summer|winter|off[- ]?cycle) analyst)\b",
+    re.I,
+)
+_DATA_ANALYST = re.compile(
+    r"\bdata\b|analytics|business intelligence|\bbi\b|insights?|reporting|business analyst"
+    r"|\bsql\b|tableau|power ?bi|metrics|statistic|forecast|product analyst",
+    re.I,
+)
+
 
 class PostingAnalyzer:
     """Classifies postings (sklearn conventions: params in __init__, state in ``*_``).
@@ -231,6 +247,12 @@ class PostingAnalyzer:
                     return "other"
                 # The guide's "software engineering intern with AI projects".
                 return "software_ai" if ml_skills >= 3 else "software"
+            if (
+                key == "data_analytics"
+                and _NON_DATA_ANALYST.search(title)
+                and not _DATA_ANALYST.search(title)
+            ):
+                return "other"
             return key
         if ml_skills >= 3 and text:
             # Generic title ("Summer Intern"): let the description's vocabulary decide.

@@ -200,6 +200,12 @@ def test_analyze_equals_analyze_many_for_one(analyzer: PostingAnalyzer) -> None:
         ("Cloud AI Intern", "", "cloud_ai"),
         ("Data Engineer Intern", "", "data_engineering"),
         ("Business Intelligence Analyst Intern", "", "data_analytics"),
+        ("Product Analyst Intern - Investor Experience", "", "data_analytics"),
+        ("Financial Data Analyst Intern", "", "data_analytics"),
+        ("Cybersecurity Analyst Intern", "", "other"),
+        ("Summer Analyst - Investment Banking", "", "other"),
+        ("Financial Analyst Intern", "", "other"),
+        ("Threat Intelligence Analyst Co-op", "", "other"),
         ("Software Engineering Intern", "Build web apps in React.", "software"),
         ("Software Engineering Intern", "Ship LLM features: RAG, embeddings, PyTorch models, "
                                         "prompt engineering.", "software_ai"),
