@@ -234,7 +234,9 @@ def evaluate(
     interns: Annotated[
         Path | None,
         typer.Option(
-            "--interns", help="Titles that are internships (.txt one a line, or Simplify JSON)."
+            "--interns",
+            help="Titles that are internships: .txt (one a line), .json (a list of titles or "
+            "of listings with a `title`, as Simplify's listings.json) or .jsonl.",
         ),
     ] = None,
     not_interns: Annotated[

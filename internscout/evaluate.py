@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from matcher import SECTORS, PostingAnalyzer
-from matcher.evaluation import evaluate_internship_titles, evaluate_sector, load_simplify_titles
+from matcher.evaluation import evaluate_internship_titles, evaluate_sector
 
 
 def check_sector_file(path: Path) -> None:
@@ -27,19 +27,50 @@ def check_sector_file(path: Path) -> None:
                 )
 
 
+def _title_of(item: object, where: str) -> str:
+    """A listing's title: the item itself when a string, else its `title` field."""
+    if isinstance(item, str):
+        title = item
+    elif isinstance(item, dict):
+        title = item.get("title")
+        if not isinstance(title, str):
+            raise ValueError(f"{where}: an object without a `title` string")
+    else:
+        raise ValueError(f"{where}: expected a title string or an object with a `title`")
+    return title.strip()
+
+
 def load_titles(path: Path) -> list[str]:
-    """Titles from a .txt file (one a line) or a SimplifyJobs listings.json."""
+    """Titles from a JSON list (of strings or of objects with a `title`, as SimplifyJobs'
+    listings.json), a JSONL file (one such item a line) or a text file (one title a line)."""
     if not path.exists():
         raise ValueError(f"{path}: no such file")
-    if path.suffix.lower() == ".json":
+    text = path.read_text(encoding="utf-8", errors="replace")
+    suffix = path.suffix.lower()
+    if suffix == ".json":
         try:
-            return load_simplify_titles(path)
-        except (json.JSONDecodeError, TypeError) as exc:
-            raise ValueError(
-                f"{path}: expected a JSON list of objects with a title ({exc})"
-            ) from None
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    return [line.strip() for line in lines if line.strip()]
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+        if not isinstance(data, list):
+            raise ValueError(f"{path}: expected a JSON list of titles or of listings")
+        titles = [_title_of(item, f"{path}: item {i}") for i, item in enumerate(data)]
+    elif suffix == ".jsonl":
+        titles = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{number}: not valid JSON: {exc.msg}") from None
+            titles.append(_title_of(item, f"{path}:{number}"))
+    else:
+        titles = [line.strip() for line in text.splitlines()]
+    titles = [t for t in titles if t]
+    if not titles:
+        raise ValueError(f"{path}: no titles in it")
+    return titles
 
 
 def run_evaluation(sector_file: Path | None, interns: Path | None, not_interns: Path | None) -> str:

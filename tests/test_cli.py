@@ -293,6 +293,31 @@ def test_evaluate_on_small_labelled_files(runner: CliRunner, tmp_path: Path):
     assert err.exit_code == 2 and "bad.jsonl:2" in err.output
 
 
+def test_evaluate_reads_title_lists_in_each_format(runner: CliRunner, tmp_path: Path):
+    pos = tmp_path / "pos.json"
+    pos.write_text(json.dumps(["Data Science Intern", {"title": "ML Co-op", "id": "a"}]))
+    neg = tmp_path / "neg.jsonl"
+    neg.write_text('{"title": "Senior Data Scientist"}\n\n"Internal Audit Manager"\n')
+    result = invoke(runner, ["evaluate", "--interns", str(pos), "--not-interns", str(neg)])
+    assert "on titles (2 internships, 2 not)" in result.output
+    assert "matcher   P 1.000  R 1.000  F1 1.0000" in result.output
+
+    cases = {
+        "list.json": ('{"title": "x"}', "expected a JSON list"),
+        "item.json": ('["ok", {"name": "x"}]', "item 1: an object without a `title`"),
+        "num.json": ("[3]", "item 0: expected a title string"),
+        "line.jsonl": ('{"title": "a"}\n{oops\n', "line.jsonl:2: not valid JSON"),
+        "empty.txt": ("\n  \n", "no titles in it"),
+    }
+    for name, (content, message) in cases.items():
+        bad = tmp_path / name
+        bad.write_text(content)
+        err = runner.invoke(app, ["evaluate", "--interns", str(bad), "--not-interns", str(neg)])
+        assert err.exit_code == 2, (name, err.output)
+        assert message in " ".join(err.output.split()), (name, err.output)
+        assert "Traceback" not in err.output
+
+
 def test_sources_lists_last_crawl_status_counts_and_errors(
     runner: CliRunner, tmp_path: Path, clock
 ):
