@@ -25,6 +25,9 @@ def check_sector_file(path: Path) -> None:
                 raise ValueError(
                     f"{path}:{number}: needs a `sector` label, one of {', '.join(SECTORS)}"
                 )
+            for field in ("title", "company", "description", "location"):
+                if row.get(field) is not None and not isinstance(row[field], str):
+                    raise ValueError(f"{path}:{number}: `{field}` must be a string")
 
 
 def _title_of(item: object, where: str) -> str:

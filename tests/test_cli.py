@@ -291,6 +291,10 @@ def test_evaluate_on_small_labelled_files(runner: CliRunner, tmp_path: Path):
     bad.write_text('{"title": "x", "sector": "tech"}\n{"title": "y"}\n')
     err = runner.invoke(app, ["evaluate", "--sector", str(bad)])
     assert err.exit_code == 2 and "bad.jsonl:2" in err.output
+    bad.write_text('{"title": "x", "sector": "tech"}\n{"description": 5, "sector": "tech"}\n')
+    err = runner.invoke(app, ["evaluate", "--sector", str(bad)])
+    said = " ".join(err.output.split())
+    assert err.exit_code == 2 and "bad.jsonl:2: `description` must be a string" in said
 
 
 def test_evaluate_reads_title_lists_in_each_format(runner: CliRunner, tmp_path: Path):
