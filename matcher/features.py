@@ -17,6 +17,9 @@ _SEP_RE = r"[\s\-_]{0,2}"
 # Skill names contain symbols (C++, C#, .NET, Node.js, CI/CD), so \b is not the boundary we want.
 _NOT_BEFORE = r"\w.+#@"  # a character that may not come right before a mention
 _RIGHT = r"(?![\w+#@])(?!\.[A-Za-z0-9])"
+# What parts two items of an enumeration: "A, B", "A/B", "A & B", "A, and B", "A or B".
+_LIST_SEP = re.compile(r"\s*(?:[,/&;|]\s*(?:(?:and|or)\s+)?|(?:and|or)\s+)", re.I)
+_NOT_LIST_ANCHORS = frozenset({"workplace", "domain"})
 
 
 def _units(alias: str, fold: bool) -> list[str]:
@@ -104,6 +107,10 @@ class SkillExtractor:
         )
         self._window = taxonomy.context_window
         self._said_memo: dict[str, list[str] | None] = {}
+        # Skills that may vouch for an ambiguous neighbour in a list (not "Leadership, Drive").
+        self._anchors = frozenset(
+            s.name for s in taxonomy.skills if s.group not in _NOT_LIST_ANCHORS
+        )
 
     def mentions(self, text: str, lower: str | None = None) -> list[tuple[int, int, str]]:
         """Every accepted skill mention as (start, end, canonical name), in text order.
@@ -117,6 +124,7 @@ class SkillExtractor:
         plain = self._plain_keys
         cased = self._cased
         memo = self._said_memo
+        unsure: list[tuple[int, int, tuple[str, ...]]] = []
         for start, stop in self._scan.spans(lower):
             said = lower[start:stop]
             if said in memo:
@@ -136,11 +144,48 @@ class SkillExtractor:
                     continue
                 if skills is None:
                     rule = self._rules[spelling]
-                    if not self._accept(text, start, stop, rule):
+                    verdict = self._accept(text, start, stop, rule)
+                    if verdict is None:
+                        unsure.append((start, stop, rule.skills))
+                    if not verdict:
                         continue
                     skills = rule.skills
                 out.extend((start, stop, n) for n in skills if not names or n not in names)
+        if unsure and out:
+            self._list_neighbours(text, out, unsure)
         return out
+
+    def _list_neighbours(
+        self,
+        text: str,
+        out: list[tuple[int, int, str]],
+        unsure: list[tuple[int, int, tuple[str, ...]]],
+    ) -> None:
+        """Items of one enumeration are of one kind: an ambiguous name without a context word
+        counts when a list separator is all that parts it from an accepted technical skill
+        ("Pentaho, SAS, Tableau", "AWS/Spark", "scikit-learn and pandas"). Repeated, so the
+        acceptance runs along the list. Sorts ``out`` back into text order when it grows."""
+        anchors = {(a, b) for a, b, name in out if name in self._anchors}
+        grew = False
+        while unsure and anchors:
+            taken = [
+                u
+                for u in unsure
+                if any(
+                    (b <= u[0] and _LIST_SEP.fullmatch(text, b, u[0]))
+                    or (u[1] <= a and _LIST_SEP.fullmatch(text, u[1], a))
+                    for a, b in anchors
+                )
+            ]
+            if not taken:
+                break
+            for start, stop, skills in taken:
+                unsure.remove((start, stop, skills))
+                out.extend((start, stop, n) for n in skills)
+                anchors.add((start, stop))
+            grew = True
+        if grew:
+            out.sort(key=lambda m: m[0])
 
     def extract(self, text: str) -> list[str]:
         """Canonical skill names found in ``text``, in order of first appearance."""
@@ -172,7 +217,9 @@ class SkillExtractor:
             [s for s in skills if s in preferred and s not in required],
         )
 
-    def _accept(self, text: str, start: int, end: int, rule: _ContextRule) -> bool:
+    def _accept(self, text: str, start: int, end: int, rule: _ContextRule) -> bool | None:
+        """True: a context word is near; False: an exclusion says it is not the skill; None:
+        no context word (a list neighbour may still vouch for it)."""
         after = text[end : end + 20]
         before = text[max(0, start - 20) : start]
         if rule.not_followed is not None and rule.not_followed.match(after):
@@ -181,10 +228,11 @@ class SkillExtractor:
             return False
         w = self._window
         # Context on both sides, but not across the alias itself (so "Go" is not its own cue).
-        return bool(
-            rule.context.search(text[max(0, start - w) : start])
-            or rule.context.search(text[end : end + w])
-        )
+        if rule.context.search(text[max(0, start - w) : start]) or rule.context.search(
+            text[end : end + w]
+        ):
+            return True
+        return None
 
 
 def _add(names: list[str], name: str) -> None:

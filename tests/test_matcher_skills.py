@@ -160,3 +160,35 @@ def test_title_is_never_a_heading() -> None:
     # A title that reads like a heading ("Skills Trainer") must not mark the body required.
     found = SkillExtractor(load_taxonomy()).analyze("Use Python daily.", head="Technical Skills")
     assert found.required == [] and "Python" in found.skills
+
+
+@pytest.mark.parametrize(
+    ("text", "present", "absent"),
+    [
+        # No context word, but listed next to an accepted technical skill.
+        ("Ad-hoc analysis in Excel, Matlab, or other packages.", {"Excel", "MATLAB"}, set()),
+        ("CostFlex, Lawson, Pentaho, SAS, Tableau.", {"SAS", "Tableau"}, set()),
+        ("Experience with AWS/Spark", {"AWS", "Apache Spark"}, set()),
+        ("Libraries for learning such as scikit-learn and pandas", {"Pandas"}, set()),
+        ("Including Ruby, Java, PHP, Swift, and Javascript.", {"Swift"}, set()),
+        # ...down a list whose only anchor is at its far end.
+        ("Hive, Spark, BERT", {"Hadoop", "Apache Spark", "BERT"}, set()),
+        # An exclusion still wins; workplace skills vouch for nothing; a list needs a separator.
+        ("Docker, Go-to-market plans", {"Docker"}, {"Go"}),
+        ("R&D, Python and Java", {"Python"}, {"R"}),
+        ("Teamwork, Communication and Excel", set(), {"Excel"}),
+        ("Docker Swift response times", {"Docker"}, {"Swift"}),
+    ],
+)
+def test_list_neighbours_vouch_for_ambiguous_names(
+    extract, text: str, present: set[str], absent: set[str]
+) -> None:
+    found = set(extract(text))
+    assert present <= found, (text, found)
+    assert not (absent & found), (text, found)
+
+
+def test_list_neighbours_keep_text_order() -> None:
+    ex = SkillExtractor(load_taxonomy())
+    starts = [start for start, _, _ in ex.mentions("Pentaho, SAS, Tableau and Python")]
+    assert starts == sorted(starts)
