@@ -20,6 +20,12 @@ _RIGHT = r"(?![\w+#@])(?!\.[A-Za-z0-9])"
 # What parts two items of an enumeration: "A, B", "A/B", "A & B", "A, and B", "A or B".
 _LIST_SEP = re.compile(r"\s*(?:[,/&;|]\s*(?:(?:and|or)\s+)?|(?:and|or)\s+)", re.I)
 _NOT_LIST_ANCHORS = frozenset({"workplace", "domain"})
+# "Experience with Snowflake", "proficiency in Go": what follows is a skill.
+_SKILL_INTRO = re.compile(
+    r"\b(?:experience|experienced|proficien(?:t|cy)|expertise|knowledge|familiar(?:ity)?"
+    r"|fluen(?:t|cy)|skills?|skilled|hands-on)\s+(?:\w+\s+)?(?:with|in|of|using)\s+$",
+    re.I,
+)
 
 
 def _units(alias: str, fold: bool) -> list[str]:
@@ -228,8 +234,10 @@ class SkillExtractor:
             return False
         w = self._window
         # Context on both sides, but not across the alias itself (so "Go" is not its own cue).
-        if rule.context.search(text[max(0, start - w) : start]) or rule.context.search(
-            text[end : end + w]
+        if (
+            rule.context.search(text[max(0, start - w) : start])
+            or rule.context.search(text[end : end + w])
+            or _SKILL_INTRO.search(text, max(0, start - 40), start)
         ):
             return True
         return None

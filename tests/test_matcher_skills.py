@@ -171,6 +171,12 @@ def test_title_is_never_a_heading() -> None:
         ("Experience with AWS/Spark", {"AWS", "Apache Spark"}, set()),
         ("Libraries for learning such as scikit-learn and pandas", {"Pandas"}, set()),
         ("Including Ruby, Java, PHP, Swift, and Javascript.", {"Swift"}, set()),
+        # "Experience with X", "fluency in X": X is a skill.
+        ("Experience with Snowflake", {"Snowflake"}, set()),
+        ("Fluency in R\nStrong presentation skills", {"R"}, set()),
+        ("Hands-on experience in Oracle", {"Oracle Database"}, set()),
+        ("Experience in R&D settings", set(), {"R"}),
+        ("Knowledge of Go-to-market motions", set(), {"Go"}),
         # ...down a list whose only anchor is at its far end.
         ("Hive, Spark, BERT", {"Hadoop", "Apache Spark", "BERT"}, set()),
         # An exclusion still wins; workplace skills vouch for nothing; a list needs a separator.
