@@ -177,10 +177,11 @@ _TITLE_TERM = re.compile(
     r"|\b(?:jan(?:uary)?|may|sep(?:t(?:ember)?)?)\s*(?:-|–|to)\s*"
     r"(?:apr(?:il)?|aug(?:ust)?|dec(?:ember)?)\b"
     r"|\b(?:may|june?|july?)\s*\d{0,2}\s*(?:-|–|to)\s*(?:july?|aug(?:ust)?)\b"
-    # A season alone as a title segment ("Data Analyst - Summer", "(Fall)").
+    # A season alone as a title segment ("Data Analyst - Summer", "(Fall)"); not the town of
+    # Spring, Texas.
     r"|(?:^|[-–(|,:/]\s*)(?:summer|fall|autumn|winter|spring|off[- ]?cycle)"
     r"(?: term| semester| session)?"
-    r"\s*(?:$|[-–)|,:/])",
+    r"\s*(?:$|[-–)|:/]|,(?!\s*(?:tx|texas)\b))",
     re.I,
 )
 _FELLOWSHIP = re.compile(r"\bfellow(?:ship)?s?\b", re.I)

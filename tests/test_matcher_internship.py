@@ -305,6 +305,9 @@ def test_senior_title_with_intern_text_is_not_internship() -> None:
         ("Summer Research Scientist", True),
         ("Summer Camp Engineer", False),
         ("Senior Summer Software Engineer", False),
+        ("Software Engineer - Spring, TX", False),
+        ("Data Analyst - Spring, 2026", True),
+        ("Data Analyst (Spring)", True),
     ],
 )
 def test_title_evidence_kinds(title: str, expected: bool) -> None:
