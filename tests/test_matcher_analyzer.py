@@ -49,6 +49,10 @@ def _sector(analyzer: PostingAnalyzer, company: str, body: str = ML_BODY, **kw) 
         ("Marlow Veterinary Partners", "healthcare"),
         ("Marlow & Finch Associates", "other"),
         ("Vireogen", "healthcare"),
+        # Federal agencies known by their initials; a credit union named after one is a bank.
+        ("CIA", "nonprofit"),
+        ("NASA Goddard Space Flight Center", "nonprofit"),
+        ("NASA Federal Credit Union", "finance"),
     ],
 )
 def test_employer_name_cues(analyzer: PostingAnalyzer, company: str, sector: str) -> None:
@@ -93,6 +97,8 @@ def test_text_cues_without_name_cue(analyzer: PostingAnalyzer) -> None:
         ("We are a nonprofit 501(c)(3) funded by donors.", "nonprofit"),
         ("We are a Series B, venture-backed SaaS company; our platform has millions of users.",
          "tech"),
+        # Companies call themselves "mission-driven" too: not a nonprofit on that alone.
+        ("We are a mission-driven team building software for retailers.", "tech"),
     ],
 )  # fmt: skip
 def test_text_cues_of_each_sector(analyzer: PostingAnalyzer, body: str, sector: str) -> None:
