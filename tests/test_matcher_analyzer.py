@@ -97,6 +97,10 @@ def test_text_cues_without_name_cue(analyzer: PostingAnalyzer) -> None:
         ("We are a nonprofit 501(c)(3) funded by donors.", "nonprofit"),
         ("We are a Series B, venture-backed SaaS company; our platform has millions of users.",
          "tech"),
+        # A domain's "-tech" company is a technology company.
+        ("We are a fintech company: our app helps consumers compare loans.", "tech"),
+        ("We are a digital health company; clinicians use our app with their patients.",
+         "tech"),
         # Companies call themselves "mission-driven" too: not a nonprofit on that alone.
         ("We are a mission-driven team building software for retailers.", "tech"),
     ],
