@@ -131,6 +131,22 @@ def test_benefits_boilerplate_is_not_sector_evidence(analyzer: PostingAnalyzer) 
     assert _sector(analyzer, "Zentrix Software", body) == "tech"
 
 
+@pytest.mark.parametrize(
+    "benefit",
+    [
+        "Federal credit union membership through Allegacy Federal Credit Union",
+        "On-site health clinics and fitness centers",
+        "Health savings account with an employer match",
+    ],
+)
+def test_benefit_lines_naming_a_bank_or_clinic_are_boilerplate(benefit: str) -> None:
+    from matcher.text import strip_boilerplate
+
+    body = "We make industrial pumps.\nBenefits:\n" + benefit + "\nApply today."
+    assert benefit not in strip_boilerplate(body)
+    assert "industrial pumps" in strip_boilerplate(body)
+
+
 def test_sector_hint(analyzer: PostingAnalyzer) -> None:
     assert _sector(analyzer, "Zentrix", sector_hint="government") == "nonprofit"
     assert _sector(analyzer, "Zentrix", sector_hint="healthcare") == "healthcare"
