@@ -396,6 +396,11 @@ _BOILERPLATE_PATTERNS = (
     r"flexible spending accounts?",
     r"employee assistance program",
     r"wellness (?:program|stipend|reimbursement)s?",
+    # Awards ("named one of Fortune Magazine's Best Places to Work"): the magazine and the
+    # list's industry are not the employer's.
+    r"best (?:places?|compan(?:y|ies)|employers?|small firms?) (?:to work|for)",
+    r"great places? to work",
+    r"fastest[- ]growing (?:private )?companies",
     r"protected status",
     r"veteran status",
     r"affirmative action",

@@ -137,6 +137,9 @@ def test_benefits_boilerplate_is_not_sector_evidence(analyzer: PostingAnalyzer) 
         "Federal credit union membership through Allegacy Federal Credit Union",
         "On-site health clinics and fitness centers",
         "Health savings account with an employer match",
+        # awards name a magazine and the list's industry, not the employer's
+        "Named one of FORTUNE magazine's 100 Best Companies to Work For",
+        "Ranked by Inc. 500 Magazine among the fastest-growing companies",
     ],
 )
 def test_benefit_lines_naming_a_bank_or_clinic_are_boilerplate(benefit: str) -> None:
