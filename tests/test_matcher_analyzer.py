@@ -53,6 +53,7 @@ def _sector(analyzer: PostingAnalyzer, company: str, body: str = ML_BODY, **kw) 
         ("CIA", "nonprofit"),
         ("NASA Goddard Space Flight Center", "nonprofit"),
         ("NASA Federal Credit Union", "finance"),
+        ("Blue Cross and Blue Shield of Vermont", "finance"),  # a health insurer
     ],
 )
 def test_employer_name_cues(analyzer: PostingAnalyzer, company: str, sector: str) -> None:
