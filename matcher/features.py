@@ -168,29 +168,31 @@ class SkillExtractor:
         unsure: list[tuple[int, int, tuple[str, ...]]],
     ) -> None:
         """Items of one enumeration are of one kind: an ambiguous name without a context word
-        counts when a list separator is all that parts it from an accepted technical skill
-        ("Pentaho, SAS, Tableau", "AWS/Spark", "scikit-learn and pandas"). Repeated, so the
-        acceptance runs along the list. Sorts ``out`` back into text order when it grows."""
-        anchors = {(a, b) for a, b, name in out if name in self._anchors}
-        grew = False
-        while unsure and anchors:
-            taken = [
-                u
-                for u in unsure
-                if any(
-                    (b <= u[0] and _LIST_SEP.fullmatch(text, b, u[0]))
-                    or (u[1] <= a and _LIST_SEP.fullmatch(text, u[1], a))
-                    for a, b in anchors
-                )
-            ]
-            if not taken:
-                break
-            for start, stop, skills in taken:
-                unsure.remove((start, stop, skills))
-                out.extend((start, stop, n) for n in skills)
-                anchors.add((start, stop))
-            grew = True
-        if grew:
+        counts when it is in an unbroken list ("A, B, C and D": only separators between
+        neighbours) that holds an accepted technical skill ("Pentaho, SAS, Tableau",
+        "AWS/Spark", "scikit-learn and pandas"). One pass over the mentions in text order.
+        Sorts ``out`` back into text order when it grows."""
+        anchor: dict[tuple[int, int], bool] = {}
+        for a, b, name in out:
+            anchor[(a, b)] = anchor.get((a, b), False) or name in self._anchors
+        candidates = {(a, b): skills for a, b, skills in unsure if (a, b) not in anchor}
+        chain: list[tuple[int, int]] = []
+        found: list[tuple[int, int]] = []
+
+        def close() -> None:
+            if any(anchor.get(span, False) for span in chain):
+                found.extend(span for span in chain if span in candidates)
+
+        for span in sorted({*anchor, *candidates}):
+            linkable = span in candidates or anchor[span]
+            if chain and linkable and _LIST_SEP.fullmatch(text, chain[-1][1], span[0]):
+                chain.append(span)
+                continue
+            close()
+            chain = [span] if linkable else []
+        close()
+        if found:
+            out.extend((a, b, n) for a, b in found for n in candidates[(a, b)])
             out.sort(key=lambda m: m[0])
 
     def extract(self, text: str) -> list[str]:

@@ -198,3 +198,22 @@ def test_list_neighbours_keep_text_order() -> None:
     ex = SkillExtractor(load_taxonomy())
     starts = [start for start, _, _ in ex.mentions("Pentaho, SAS, Tableau and Python")]
     assert starts == sorted(starts)
+
+
+def test_list_neighbours_look_at_each_pair_once(monkeypatch) -> None:
+    # A long list must not cost a pass per accepted item (a posting can list hundreds).
+    import matcher.features as features
+
+    calls = []
+    real = features._LIST_SEP
+
+    class Counting:
+        def fullmatch(self, *args):
+            calls.append(args)
+            return real.fullmatch(*args)
+
+    monkeypatch.setattr(features, "_LIST_SEP", Counting())
+    n = 300
+    found = SkillExtractor(load_taxonomy()).extract(", ".join(["Swift"] * n) + ", Docker")
+    assert found == ["Swift", "Docker"]
+    assert len(calls) <= n + 1
