@@ -433,15 +433,18 @@ def strip_boilerplate_pair(text: str, lower: str) -> tuple[str, str]:
     hits = [start for start, _ in BOILERPLATE_SCAN.spans(lower)]
     if not hits:
         return text, lower
-    # Only the sentences around the hits are located (with str.rfind/find, in C).
+    # Only the sentences around the hits are located (with str.rfind/find, in C), within
+    # _SENTENCE_REACH characters: a delimiter absent from the text would otherwise be
+    # looked for across all of it once per hit.
     cuts: list[tuple[int, int]] = []
     for pos in hits:
         if cuts and pos < cuts[-1][1]:
             continue
-        start = max(_after(lower.rfind(d, 0, pos), d) for d in _DELIMITERS)
-        ends = [e for e in (lower.find(d, pos) for d in _DELIMITERS) if e >= 0]
-        end = min(ends) + 1 if ends else len(lower)
-        cuts.append((max(start, 0), end))
+        lo, hi = max(0, pos - _SENTENCE_REACH), pos + _SENTENCE_REACH
+        start = max(_after(lower.rfind(d, lo, pos), d, lo) for d in _DELIMITERS)
+        ends = [e for e in (lower.find(d, pos, hi) for d in _DELIMITERS) if e >= 0]
+        end = min(ends) + 1 if ends else min(hi, len(lower))
+        cuts.append((start, end))
     kept_text: list[str] = []
     kept_lower: list[str] = []
     at = 0
@@ -456,10 +459,11 @@ def strip_boilerplate_pair(text: str, lower: str) -> tuple[str, str]:
 
 
 _DELIMITERS = (". ", "! ", "? ", "; ", "\n")
+_SENTENCE_REACH = 1000
 
 
-def _after(i: int, delimiter: str) -> int:
-    return i + len(delimiter) if i >= 0 else 0
+def _after(i: int, delimiter: str, lo: int) -> int:
+    return i + len(delimiter) if i >= 0 else lo
 
 
 def posting_document(p: PostingText, description: str | None = None) -> str:

@@ -186,3 +186,17 @@ def test_ascii_words_as_word_tokens(text: str) -> None:
 def test_ascii_words_fold_non_ascii(text: str, words: list[str] | None) -> None:
     found = ascii_words(text)
     assert (None if found is None else [w.decode() for w in found]) == words
+
+
+def test_boilerplate_cut_stays_near_its_hit() -> None:
+    from matcher.text import _SENTENCE_REACH, strip_boilerplate
+
+    # No sentence break for thousands of characters (glued headers): the cut is bounded, so
+    # the job text far from the benefits phrase stays, and the work per hit stays bounded.
+    job = "quantum algorithms for manufacturing clients " * 100
+    kept = strip_boilerplate(job + "dental and vision " + job)
+    assert "dental" not in kept
+    assert len(kept) >= 2 * len(job) - 2 * _SENTENCE_REACH - 40
+    # An ordinary sentence is still cut whole.
+    kept = strip_boilerplate("We build pumps. Dental and vision included. Apply.")
+    assert kept.split() == ["We", "build", "pumps.", "Apply."]
