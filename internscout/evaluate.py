@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 from matcher import SECTORS, PostingAnalyzer
 from matcher.evaluation import evaluate_internship_titles, evaluate_sector
 
 
-def check_sector_file(path: Path) -> None:
-    """Fail with file:line before evaluating, rather than deep inside the matcher."""
+def _json_lines(path: Path) -> Iterator[tuple[int, object]]:
+    """(line number, value) of each non-blank line of a JSONL file; bad JSON is an error
+    naming file and line."""
     if not path.exists():
         raise ValueError(f"{path}: no such file")
     with path.open(encoding="utf-8", errors="replace") as fh:
@@ -18,16 +20,21 @@ def check_sector_file(path: Path) -> None:
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
+                yield number, json.loads(line)
             except json.JSONDecodeError as exc:
                 raise ValueError(f"{path}:{number}: not valid JSON: {exc.msg}") from None
-            if not isinstance(row, dict) or row.get("sector") not in SECTORS:
-                raise ValueError(
-                    f"{path}:{number}: needs a `sector` label, one of {', '.join(SECTORS)}"
-                )
-            for field in ("title", "company", "description", "location"):
-                if row.get(field) is not None and not isinstance(row[field], str):
-                    raise ValueError(f"{path}:{number}: `{field}` must be a string")
+
+
+def check_sector_file(path: Path) -> None:
+    """Fail with file:line before evaluating, rather than deep inside the matcher."""
+    for number, row in _json_lines(path):
+        if not isinstance(row, dict) or row.get("sector") not in SECTORS:
+            raise ValueError(
+                f"{path}:{number}: needs a `sector` label, one of {', '.join(SECTORS)}"
+            )
+        for field in ("title", "company", "description", "location"):
+            if row.get(field) is not None and not isinstance(row[field], str):
+                raise ValueError(f"{path}:{number}: `{field}` must be a string")
 
 
 def _title_of(item: object, where: str) -> str:
@@ -46,30 +53,22 @@ def _title_of(item: object, where: str) -> str:
 def load_titles(path: Path) -> list[str]:
     """Titles from a JSON list (of strings or of objects with a `title`, as SimplifyJobs'
     listings.json), a JSONL file (one such item a line) or a text file (one title a line)."""
-    if not path.exists():
-        raise ValueError(f"{path}: no such file")
-    text = path.read_text(encoding="utf-8", errors="replace")
     suffix = path.suffix.lower()
-    if suffix == ".json":
+    if suffix == ".jsonl":
+        titles = [_title_of(item, f"{path}:{n}") for n, item in _json_lines(path)]
+    elif not path.exists():
+        raise ValueError(f"{path}: no such file")
+    elif suffix == ".json":
         try:
-            data = json.loads(text)
+            data = json.loads(path.read_text(encoding="utf-8", errors="replace"))
         except json.JSONDecodeError as exc:
             raise ValueError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
         if not isinstance(data, list):
             raise ValueError(f"{path}: expected a JSON list of titles or of listings")
         titles = [_title_of(item, f"{path}: item {i}") for i, item in enumerate(data)]
-    elif suffix == ".jsonl":
-        titles = []
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{number}: not valid JSON: {exc.msg}") from None
-            titles.append(_title_of(item, f"{path}:{number}"))
     else:
-        titles = [line.strip() for line in text.splitlines()]
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        titles = [line.strip() for line in lines]
     titles = [t for t in titles if t]
     if not titles:
         raise ValueError(f"{path}: no titles in it")
