@@ -23,7 +23,8 @@ from twisted.python.failure import Failure
 
 import store
 from crawlers.items import PostingItem
-from crawlers.jobposting import extract_job_postings, load_jsonld, map_job_posting
+from crawlers.jobposting import extract_job_postings, load_jsonld
+from crawlers.jobposting_map import map_job_posting
 from crawlers.run import CrawlSubprocessError, run_crawl_subprocess
 from crawlers.spiders.feed import FeedSpider
 from crawlers.spiders.hn import HNWhoIsHiringSpider, parse_first_line

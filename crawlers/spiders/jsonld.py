@@ -27,7 +27,8 @@ from scrapy.linkextractors import IGNORED_EXTENSIONS
 from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
-from crawlers.jobposting import extract_job_postings, job_links, map_job_posting
+from crawlers.jobposting import extract_job_postings
+from crawlers.jobposting_map import job_links, map_job_posting
 from crawlers.normalize import replace_origin
 from crawlers.spiders.base import PostingSpider, failure_reason
 from crawlers.spiders.feed import local_name, parse_xml, snippet
