@@ -35,7 +35,7 @@ def list_schedule(state: AppState, out: TextIO | None = None) -> int:
     import sqlalchemy as sa
 
     from internscout.config import ConfigError
-    from scheduler.daemon import list_jobs, load_plan, render_job_list
+    from scheduler.plan import list_jobs, load_plan, render_job_list
 
     out = out or sys.stdout
     try:

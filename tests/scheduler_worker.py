@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
 
-    from scheduler.daemon import build_scheduler, load_plan, prepare_jobs
+    from scheduler.plan import build_scheduler, load_plan, prepare_jobs
     from scheduler.runtime import set_process_config
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)

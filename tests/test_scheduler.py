@@ -25,7 +25,7 @@ from internscout.replay import serving
 from internscout.schedule_cli import list_schedule
 from scheduler import runtime
 from scheduler.clock import ManualScheduler, use_clock
-from scheduler.daemon import build_scheduler, load_plan, prepare_jobs
+from scheduler.plan import build_scheduler, load_plan, prepare_jobs
 from scheduler.schedule import ScheduleSettings, TriggerSpec, schedule_settings_from_dict
 from scheduler.triggers import (
     cron_trigger,

@@ -27,7 +27,7 @@ from internscout.app import AppState
 from internscout.replay import Reply, serving
 from scheduler import runtime
 from scheduler.clock import use_clock
-from scheduler.daemon import load_plan, prepare_jobs
+from scheduler.plan import load_plan, prepare_jobs
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKER = Path(__file__).with_name("scheduler_worker.py")
