@@ -27,6 +27,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Help texts name config tables ("[schedule]", "[delivery]"): plain text, not markup.
+    rich_markup_mode=None,
 )
 
 

@@ -96,6 +96,15 @@ def test_every_command_has_help(runner: CliRunner, command: str):
     assert command in result.output
 
 
+@pytest.mark.parametrize(
+    ("command", "table"), [("schedule", "[schedule]"), ("digest", "[delivery]")]
+)
+def test_help_names_config_tables_literally(runner: CliRunner, command: str, table: str):
+    # Not read as markup (where "[schedule]" would vanish from the text).
+    result = invoke(runner, [command, "--help"])
+    assert table in " ".join(result.output.split())
+
+
 def test_init_writes_config_and_refuses_to_overwrite(runner: CliRunner, tmp_path: Path):
     target = tmp_path / "c.toml"
     assert invoke(runner, ["init", str(target)]).exit_code == 0
