@@ -113,7 +113,8 @@ class SkillExtractor:
         )
         self._window = taxonomy.context_window
         self._said_memo: dict[str, list[str] | None] = {}
-        # Skills that may vouch for an ambiguous neighbour in a list (not "Leadership, Drive").
+        # Skills that may vouch for an ambiguous neighbour in a list (not "Leadership, Drive"),
+        # and be vouched for (a domain's "EMR" in "EC2, EMR, RDS" is Amazon's).
         self._anchors = frozenset(
             s.name for s in taxonomy.skills if s.group not in _NOT_LIST_ANCHORS
         )
@@ -151,7 +152,7 @@ class SkillExtractor:
                 if skills is None:
                     rule = self._rules[spelling]
                     verdict = self._accept(text, start, stop, rule)
-                    if verdict is None:
+                    if verdict is None and not self._anchors.isdisjoint(rule.skills):
                         unsure.append((start, stop, rule.skills))
                     if not verdict:
                         continue

@@ -217,3 +217,23 @@ def test_list_neighbours_look_at_each_pair_once(monkeypatch) -> None:
     found = SkillExtractor(load_taxonomy()).extract(", ".join(["Swift"] * n) + ", Docker")
     assert found == ["Swift", "Docker"]
     assert len(calls) <= n + 1
+
+
+@pytest.mark.parametrize(
+    ("text", "present", "absent"),
+    [
+        # EMR: medical records next to health words, Amazon's EMR in a cloud list.
+        ("Analyze EMR records of patients", {"Health data"}, set()),
+        ("Spark jobs on EMR", {"Apache Spark"}, {"Health data"}),
+        ("AWS services: EC2, EMR, RDS, Redshift", {"AWS"}, {"Health data"}),
+        # Everyday phrases after an introducing "experience with", in any capitalisation.
+        ("Experience with Go Live events for ERP rollouts", set(), {"Go"}),
+        ("Experience in Rust Belt manufacturing", set(), {"Rust"}),
+        ("Experience with Swift payments (SWIFT messaging)", set(), {"Swift"}),
+        ("Experience with Spark plugs and engines", set(), {"Apache Spark"}),
+    ],
+)
+def test_second_meanings_stay_out(extract, text: str, present: set[str], absent: set[str]) -> None:
+    found = set(extract(text))
+    assert present <= found, (text, found)
+    assert not (absent & found), (text, found)
