@@ -205,7 +205,7 @@ def show(
         top = sorted(analysis.sector_scores.items(), key=lambda kv: -kv[1])[:3]
         console.print(f"  sector: {analysis.sector} ({', '.join(f'{k} {v:.2f}' for k, v in top)})")
         console.print(f"  role: {analysis.role}")
-        console.print(f"  skills asked: {', '.join(analysis.skills) or '—'}")
+        _print_skills_asked(analysis, state.taxonomy())
         if analysis.seniority or analysis.years_required:
             console.print(
                 f"  seniority: {analysis.seniority or '—'}, years required: {analysis.years_required or '—'}"
@@ -224,6 +224,23 @@ def show(
         console.print(
             f"\n{text[:1500]}{'…' if len(text) > 1500 else ''}", highlight=False, markup=False
         )
+
+
+def _print_skills_asked(analysis: Any, tax: Any) -> None:
+    """The skills a posting asks for as the score counts them: the technical ones, split
+    into required and preferred when the posting draws that line (skills it names outside
+    its requirements count as preferred), then the workplace skills, which the score leaves
+    out."""
+    from matcher import skill_ask
+
+    ask = skill_ask(analysis, tax)
+    console.print(f"  skills asked: {', '.join(ask.asked) or '—'}", highlight=False)
+    if ask.marked:
+        required, preferred = (", ".join(names) or "—" for names in (ask.required, ask.preferred))
+        console.print(f"    required: {required} · preferred: {preferred}", highlight=False)
+    soft = [s for s in analysis.skills if s in tax.workplace_skills]
+    if soft:
+        console.print(f"  workplace skills: {', '.join(soft)}", highlight=False)
 
 
 def evaluate(

@@ -16,6 +16,7 @@ from .models import Analysis, MatchResult, PostingText, ProfileSpec
 from .taxonomy import SECTORS, Taxonomy, TaxonomyError, load_taxonomy
 
 if TYPE_CHECKING:
+    from .asks import SkillAsk, skill_ask
     from .classify import PostingAnalyzer
     from .internship import detect_internship, is_internship_title
     from .scoring import DEFAULT_WEIGHTS, ProfileMatcher, guide_profile, rank
@@ -30,6 +31,8 @@ _LAZY = {
     "ProfileMatcher": "scoring",
     "guide_profile": "scoring",
     "rank": "scoring",
+    "SkillAsk": "asks",
+    "skill_ask": "asks",
 }
 
 
@@ -44,7 +47,7 @@ def __getattr__(name: str) -> Any:
 
 # Bump when classification or scoring logic changes: the service re-analyses and re-scores
 # stored postings when this (or the taxonomy version) differs from what it stored.
-MODEL_VERSION = "2.3.1"
+MODEL_VERSION = "2.3.2"
 
 __all__ = [
     "DEFAULT_WEIGHTS",
@@ -56,6 +59,7 @@ __all__ = [
     "PostingText",
     "ProfileMatcher",
     "ProfileSpec",
+    "SkillAsk",
     "Taxonomy",
     "TaxonomyError",
     "detect_internship",
@@ -63,4 +67,5 @@ __all__ = [
     "is_internship_title",
     "load_taxonomy",
     "rank",
+    "skill_ask",
 ]

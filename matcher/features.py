@@ -65,6 +65,7 @@ class _ContextRule:
     context: re.Pattern[str]
     not_followed: re.Pattern[str] | None
     not_preceded: re.Pattern[str] | None
+    preceded: re.Pattern[str] | None
 
 
 @dataclass(frozen=True)
@@ -235,6 +236,8 @@ class SkillExtractor:
             return False
         if rule.not_preceded is not None and rule.not_preceded.search(before):
             return False
+        if rule.preceded is not None and rule.preceded.search(before):
+            return True
         w = self._window
         # Context on both sides, but not across the alias itself (so "Go" is not its own cue).
         if (
@@ -273,20 +276,28 @@ def _rule_for(taxonomy: Taxonomy, skills: list[Skill]) -> _ContextRule:
     words: list[str] = []
     followed: list[str] = []
     preceded: list[str] = []
+    vouching: list[str] = []
     for s in skills:
         for c in s.context:
             words.extend(taxonomy.contexts[c])
         followed.extend(s.not_followed_by)
         preceded.extend(s.not_preceded_by)
+        vouching.extend(s.preceded_by)
     ctx = re.compile(r"(?<![\w+#])(?:" + "|".join(sorted(set(words))) + r")(?![\w+#])", re.I)
     return _ContextRule(
         skills=tuple(s.name for s in skills),
         context=ctx,
         not_followed=re.compile("(?:" + "|".join(followed) + ")") if followed else None,
-        not_preceded=re.compile("(?:" + "|".join(f"(?:{p})$" for p in preceded) + ")")
-        if preceded
-        else None,
+        not_preceded=_ends_with(preceded),
+        preceded=_ends_with(vouching),
     )
+
+
+def _ends_with(patterns: list[str]) -> re.Pattern[str] | None:
+    """One regex for "the text ends with one of ``patterns``" (None: no patterns)."""
+    if not patterns:
+        return None
+    return re.compile("(?:" + "|".join(f"(?:{p})$" for p in patterns) + ")")
 
 
 # --- seniority and experience -------------------------------------------------------------------

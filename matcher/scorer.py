@@ -61,7 +61,12 @@ def _skills_reason(
     if not ask.marked:
         matched = list(filter(have.__contains__, ask.required))
         msg = f"Matches {len(matched)} of {len(ask.required)} skills asked"
-        return msg + (f": {_list_text(matched)}" if matched else "")
+        if matched:
+            msg += f": {_list_text(matched)}"
+        if len(matched) < len(ask.required):
+            missing = [s for s in ask.required if s not in have]
+            msg += f" (missing: {_list_text(missing)})"
+        return msg
     if not ask.required:
         return f"Has {n_pref} of {len(ask.preferred)} preferred skills"
     n_req = len(ask.required) - len(missing_req)

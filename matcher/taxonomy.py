@@ -56,6 +56,9 @@ class Skill:
     context: tuple[str, ...] = ()
     not_followed_by: tuple[str, ...] = ()
     not_preceded_by: tuple[str, ...] = ()
+    # Regexes for the text right before an ambiguous name that make it count as a context word
+    # would ("in Excel": the verb never follows a preposition).
+    preceded_by: tuple[str, ...] = ()
     # For names like "dbt" whose capitalisation is the only cue (DBT is also a therapy).
     case_sensitive_synonyms: bool = False
 
@@ -230,6 +233,7 @@ def parse_taxonomy(data: dict[str, Any]) -> Taxonomy:
             context=_tuple(d, "context"),
             not_followed_by=_tuple(d, "not_followed_by"),
             not_preceded_by=_tuple(d, "not_preceded_by"),
+            preceded_by=_tuple(d, "preceded_by"),
             case_sensitive_synonyms=bool(d.get("case_sensitive_synonyms", False)),
         )
         if skill.name in seen:
@@ -240,7 +244,10 @@ def parse_taxonomy(data: dict[str, Any]) -> Taxonomy:
         unknown = [c for c in skill.context if c not in contexts]
         if unknown:
             raise TaxonomyError(f"skill {skill.name!r}: unknown context sets {unknown}")
-        _check_regexes(skill.not_followed_by + skill.not_preceded_by, f"skill {skill.name}")
+        _check_regexes(
+            skill.not_followed_by + skill.not_preceded_by + skill.preceded_by,
+            f"skill {skill.name}",
+        )
         skills.append(skill)
 
     guide = data.get("guide", {})
@@ -288,7 +295,9 @@ _EXTENSION_KEYS = frozenset(
     {"meta", "guide", "sectors", "sector_rules", "roles", "skill_rules", "contexts", "skills",
      "internship"}
 )  # fmt: skip
-_SKILL_LISTS = ("synonyms", "ambiguous_aliases", "context", "not_followed_by", "not_preceded_by")
+_SKILL_LISTS = (
+    "synonyms", "ambiguous_aliases", "context", "not_followed_by", "not_preceded_by", "preceded_by"
+)  # fmt: skip
 _SECTOR_LISTS = ("text_cues", "weak_text_cues", "name_cues", "weak_name_cues")
 
 

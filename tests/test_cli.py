@@ -472,3 +472,19 @@ def test_posting_for_a_term_that_is_over_is_left_out(runner: CliRunner, env: dic
     assert past["title"] not in every.output
     shown = invoke(runner, [*base, "show", "1", "--profile", "ana"], clock)
     assert "For Summer 2026 only — that term is over" in shown.output
+
+
+def test_show_splits_the_skills_as_the_score_counts_them(runner: CliRunner, env: dict, clock):
+    base = ["--config", str(env["config"])]
+    posting = {**POSTINGS[0], "url": "https://acme.example/skills", "description": (
+        "Summer internship on our NLP team.\nRequirements:\n- Python and SQL\n"
+        "- Strong communication skills\nNice to have:\n- Docker\n")}  # fmt: skip
+    data = env["tmp"] / "skills.jsonl"
+    data.write_text(json.dumps(posting) + "\n")
+    invoke(runner, [*base, "import", str(data)], clock)
+    shown = invoke(runner, [*base, "show", "1", "--profile", "ana"], clock).output
+    # Skills named outside the requirements (the title's, the intro's) count as preferred.
+    assert "skills asked: Python, SQL, Docker, Machine learning, NLP\n" in shown
+    assert "required: Python, SQL · preferred: Docker, Machine learning, NLP" in shown
+    assert "workplace skills: Communication" in shown
+    assert "Has 2 of 2 required skills; 0 of 3 preferred" in shown

@@ -137,6 +137,7 @@ def test_extension_version_follows_its_content(tmp_path: Path) -> None:
         ('[[skills]]\nname = "Zzyzx"\n', "needs name and group"),
         ('[[skills]]\nname = "Python"\nsynonyms = "py"\n', "list of strings"),
         ('[[skills]]\nname = "Zzyzx"\ngroup = "x"\nnot_followed_by = ["(bad"]\n', "bad regex"),
+        ('[[skills]]\nname = "Zzyzx"\ngroup = "x"\npreceded_by = ["in ("]\n', "bad regex"),
         ("not toml = = =", "not valid TOML"),
     ],
 )
@@ -144,6 +145,17 @@ def test_extension_errors(tmp_path: Path, text: str, message: str) -> None:
     ext = _write(tmp_path, "bad.toml", text)
     with pytest.raises(TaxonomyError, match=message):
         load_taxonomy(extra=[ext])
+
+
+def test_extension_adds_preceded_by(tmp_path: Path) -> None:
+    from matcher.features import SkillExtractor
+
+    text = "Pricing models written in Julia for the trading desk."
+    assert "Julia" not in SkillExtractor(load_taxonomy()).extract(text)
+    ext = _write(
+        tmp_path, "ext.toml", '[[skills]]\nname = "Julia"\npreceded_by = ["\\\\bin\\\\s+"]\n'
+    )
+    assert "Julia" in SkillExtractor(load_taxonomy(extra=[ext])).extract(text)
 
 
 def test_merge_taxonomy_adds_roles_before_software() -> None:
