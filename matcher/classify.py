@@ -85,6 +85,37 @@ _DATA_ANALYST = re.compile(
 )
 
 
+# A title whose work is a business function (selling, marketing, managing a product, law,
+# tutoring...) is not an engineering or science role because its subject is AI, the cloud or
+# automation ("AI Product Manager", "Cloud Sales Intern", "Marketing Automation Intern"),
+# unless it also names a technical job ("Customer Engineer, AI", "Applied Scientist, Growth").
+_BUSINESS_WORK = re.compile(
+    r"\b(?:product (?:manag\w*|marketing|owner|lead|strategy)|program manag\w*|project manag\w*"
+    r"|sales|account (?:executive|manager|lead|director)|business development|partnerships?"
+    r"|marketing|seo|content (?:strateg\w*|writ\w*|market\w*|creat\w*|develop\w*|design\w*"
+    r"|manag\w*|produc\w*|specialist)|copywrit\w*|writer|writing|editor\w*|public relations"
+    r"|recruit\w*|talent|counsel|legal|attorney|paralegal|lawyer|policy(?! (?:learning|gradient))"
+    r"|tutors?|teach\w*"
+    r"|instructor|designer|ux design|strateg(?:y|ist)|consult\w*|customer success|enablement"
+    r"|evangelist|annotat\w*|labell?(?:er|ing))\b",
+    re.I,
+)
+_TECHNICAL_JOB = re.compile(
+    r"\b(?:engineer\w*|developer|scientist|data science|researcher|programmer|architect|mlops"
+    r"|coder|quant\w*)\b",
+    re.I,
+)
+_BY_SUBJECT = frozenset(
+    {"ml_engineering", "data_science", "analytics_engineering", "cloud_ai", "automation",
+     "data_engineering", "software"}
+)  # fmt: skip
+
+
+def _business_work(title: str) -> bool:
+    """The title names a business function and no technical job (see _BUSINESS_WORK)."""
+    return bool(_BUSINESS_WORK.search(title)) and not _TECHNICAL_JOB.search(title)
+
+
 class PostingAnalyzer:
     """Classifies postings (sklearn conventions: params in __init__, state in ``*_``).
 
@@ -236,10 +267,16 @@ class PostingAnalyzer:
     def _role(self, title: str, text: str, skills: list[str]) -> str:
         tax = self.taxonomy_
         ml_skills = sum(1 for s in skills if tax.skill_group(s) in _ML_GROUPS)
+        business = None  # worked out on the first role matched by subject
         for key in tax.role_order:
             rx = self.role_patterns_[key]
             if rx is None or not rx.search(title):
                 continue
+            if key in _BY_SUBJECT:
+                if business is None:
+                    business = _business_work(title)
+                if business:
+                    continue
             if key == "software":
                 if _NON_SOFTWARE_ENGINEERING.search(title) and not re.search(
                     r"software|developer|programmer|\bswe\b|\bsde\b", title, re.I
@@ -254,7 +291,7 @@ class PostingAnalyzer:
             ):
                 return "other"
             return key
-        if ml_skills >= 3 and text:
+        if ml_skills >= 3 and text and not (business or _business_work(title)):
             # Generic title ("Summer Intern"): let the description's vocabulary decide.
             sims = (self.role_vectorizer_.transform([text]) @ self.role_matrix_.T).toarray()[0]
             best = int(np.argmax(sims))

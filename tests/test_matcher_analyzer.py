@@ -241,6 +241,22 @@ def test_analyze_equals_analyze_many_for_one(analyzer: PostingAnalyzer) -> None:
                                         "prompt engineering.", "software_ai"),
         ("Mechanical Engineering Intern", "", "other"),
         ("Marketing Intern", "", "other"),
+        # Business work with AI, the cloud or software as its subject is no engineering role.
+        ("AI Product Manager Intern", "", "other"),
+        ("AI Policy Intern (City Partnerships)", "", "other"),
+        ("Cloud Sales Intern", "", "other"),
+        ("Marketing Automation Intern", "", "other"),
+        ("Technical Program Manager Intern - Software", "", "other"),
+        ("AI Tutor - Portuguese", "", "other"),
+        ("Marketing Intern", "Campaigns on NLP, LLM and PyTorch products with deep learning "
+                            "and computer vision.", "other"),
+        # ...unless it names a technical job, or the business word is part of the subject.
+        ("Applied Scientist, Customer Growth", "", "ml_engineering"),
+        ("Solutions Engineer Intern, AI Sales", "", "ml_engineering"),
+        ("Finance Data Science Intern", "", "data_science"),
+        ("Quantitative Strategist Intern", "", "data_science"),
+        ("Machine Learning Intern, Content Understanding", "", "ml_engineering"),
+        ("Machine Learning Intern - Policy Learning", "", "ml_engineering"),
     ],
 )  # fmt: skip
 def test_roles(analyzer: PostingAnalyzer, title: str, body: str, role: str) -> None:
