@@ -88,21 +88,21 @@ _DATA_ANALYST = re.compile(
 # A title whose work is a business function (selling, marketing, managing a product, law,
 # tutoring...) is not an engineering or science role because its subject is AI, the cloud or
 # automation ("AI Product Manager", "Cloud Sales Intern", "Marketing Automation Intern"),
-# unless it also names a technical job ("Customer Engineer, AI", "Applied Scientist, Growth").
+# unless it also names a technical job ("Customer Engineer, AI", "Applied Scientist, Growth";
+# a sales engineer sells).
 _BUSINESS_WORK = re.compile(
     r"\b(?:product (?:manag\w*|marketing|owner|lead|strategy)|program manag\w*|project manag\w*"
     r"|sales|account (?:executive|manager|lead|director)|business development|partnerships?"
     r"|marketing|seo|content (?:strateg\w*|writ\w*|market\w*|creat\w*|develop\w*|design\w*"
     r"|manag\w*|produc\w*|specialist)|copywrit\w*|writer|writing|editor\w*|public relations"
     r"|recruit\w*|talent|counsel|legal|attorney|paralegal|lawyer|policy(?! (?:learning|gradient))"
-    r"|tutors?|teach\w*"
-    r"|instructor|designer|ux design|strateg(?:y|ist)|consult\w*|customer success|enablement"
-    r"|evangelist|annotat\w*|labell?(?:er|ing))\b",
+    r"|tutors?|trainers?|teach\w*|instructor|designer|ux design|strateg(?:y|ist)|consult\w*"
+    r"|customer success|enablement|evangelist|annotat\w*|labell?(?:er|ing))\b",
     re.I,
 )
 _TECHNICAL_JOB = re.compile(
-    r"\b(?:engineer\w*|developer|scientist|data science|researcher|programmer|architect|mlops"
-    r"|coder|quant\w*)\b",
+    r"\b(?:(?<!sales )engineer\w*|developer|scientist|data science|researcher|programmer"
+    r"|architect|mlops|coder|quant\w*)\b",
     re.I,
 )
 _BY_SUBJECT = frozenset(

@@ -248,6 +248,8 @@ def test_analyze_equals_analyze_many_for_one(analyzer: PostingAnalyzer) -> None:
         ("Marketing Automation Intern", "", "other"),
         ("Technical Program Manager Intern - Software", "", "other"),
         ("AI Tutor - Portuguese", "", "other"),
+        ("AI Trainer (Freelance)", "", "other"),
+        ("Sales Engineer Intern, Data & AI", "", "other"),
         ("Marketing Intern", "Campaigns on NLP, LLM and PyTorch products with deep learning "
                             "and computer vision.", "other"),
         # ...unless it names a technical job, or the business word is part of the subject.
