@@ -229,6 +229,8 @@ def test_analyze_equals_analyze_many_for_one(analyzer: PostingAnalyzer) -> None:
         ("Analytics Engineering Intern", "", "analytics_engineering"),
         ("Cloud AI Intern", "", "cloud_ai"),
         ("Data Engineer Intern", "", "data_engineering"),
+        ("Software Engineering Intern, Data Infrastructure", "", "data_engineering"),
+        ("Cloud Infrastructure Intern", "", "cloud_ai"),
         ("Business Intelligence Analyst Intern", "", "data_analytics"),
         ("Product Analyst Intern - Investor Experience", "", "data_analytics"),
         ("Financial Data Analyst Intern", "", "data_analytics"),
