@@ -110,6 +110,19 @@ def test_text_cues_of_each_sector(analyzer: PostingAnalyzer, body: str, sector: 
     assert _sector(analyzer, "Zentrix", body + " " + ML_BODY) == sector
 
 
+def test_child_and_customer_care_are_not_health(analyzer: PostingAnalyzer) -> None:
+    body = ("Bright Start Child Care Network runs child care programs in every state. "
+            "Our customer care team answers families' questions about child care. " + ML_BODY)  # fmt: skip
+    a = analyzer.analyze(PostingText(title="Data Analyst", company="Bright Start Child Care",
+                                     description=body))  # fmt: skip
+    assert a.sector_scores["healthcare"] < max(a.sector_scores.values()), a.sector_evidence
+    assert "care" not in a.sector_evidence.split(", ")
+    # Care on its own still leans to health.
+    b = analyzer.analyze(PostingText(title="Data Analyst", company="Bright Start Care",
+                                     description=body.replace("child care", "care")))  # fmt: skip
+    assert b.sector == "healthcare", b.sector_evidence
+
+
 def test_equal_opportunity_statement_names_the_employer(analyzer: PostingAnalyzer) -> None:
     body = (ML_BODY + " Applied Robotics Lab is part of the engineering school.\n"
             "The University of Somewhere, as an equal opportunity employer, welcomes everyone.")  # fmt: skip
