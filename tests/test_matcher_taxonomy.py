@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -186,3 +187,13 @@ def test_extension_adds_student_programmes(tmp_path: Path) -> None:
     data["internship"]["programs"] = "INROADS"  # a string, not a list
     with pytest.raises(TaxonomyError, match="internship.programs"):
         parse_taxonomy(data)
+
+
+def test_role_title_patterns_cannot_go_quadratic() -> None:
+    # Role patterns are searched from every position of a title: one starting with an
+    # unbounded repeat ("\w*informatics") rescans a long word from each of its characters,
+    # and a garbage title of 40,000 letters then took 11 s.
+    leading_repeat = re.compile(r"^(?:\\[wWdDsS]|\.|\[[^\]]*\])[*+{]")
+    for key, role in load_taxonomy().roles.items():
+        for pattern in role.title_patterns:
+            assert not leading_repeat.match(pattern), (key, pattern)
