@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from .requirements import RequirementMap
 from .taxonomy import Skill, Taxonomy, alias_key
@@ -28,6 +29,10 @@ _SKILL_INTRO = re.compile(
 )
 
 
+# Letters by how often English words start with them (the rest sort after, by character).
+_INITIALS = "tsacpwbmfdoihrelnguvykjqzx"
+
+
 def _units(alias: str, fold: bool) -> list[str]:
     s = alias.lower() if fold else alias
     return [_SEP if ch in " -_" else ch for ch in s]
@@ -42,11 +47,11 @@ def trie_regex(aliases: Iterable[str], fold: bool) -> str:
             node = node.setdefault(u, {})
         node[""] = {}
 
-    def build(node: dict[str, dict]) -> str:
+    def build(node: dict[str, dict], order: Callable[[str], Any] = str) -> str:
         end = "" in node
         alts = [
             (_SEP_RE if k == _SEP else re.escape(k)) + build(v)
-            for k, v in sorted(node.items())
+            for k, v in sorted(node.items(), key=lambda kv: order(kv[0]))
             if k != ""
         ]
         if not alts:
@@ -56,7 +61,10 @@ def trie_regex(aliases: Iterable[str], fold: bool) -> str:
             return f"(?:{body})?"
         return body
 
-    return build(trie)
+    # re tries the first level's branches one after another at every word: common initials
+    # first. (Only there: each branch starts with its own character, so at most one can match
+    # and the order changes no result; deeper, an optional separator may overlap a letter.)
+    return build(trie, lambda k: (_INITIALS.find(k) % (len(_INITIALS) + 1), k))
 
 
 @dataclass(frozen=True)
