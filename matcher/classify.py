@@ -96,7 +96,8 @@ _BUSINESS_WORK = re.compile(
     r"|marketing|seo|content (?:strateg\w*|writ\w*|market\w*|creat\w*|develop\w*|design\w*"
     r"|manag\w*|produc\w*|specialist)|copywrit\w*|writer|writing|editor\w*|public relations"
     r"|recruit\w*|talent|counsel|legal|attorney|paralegal|lawyer|policy(?! (?:learning|gradient))"
-    r"|tutors?|trainers?|teach\w*|instructor|designer|ux design|strateg(?:y|ist)|consult\w*"
+    r"|tutors?|trainers?|teach\w*|instructor|designer|(?:web|graphic|visual|product|ux|ui|game)"
+    r" design|strateg(?:y|ist)|consult\w*"
     r"|customer success|enablement|evangelist|annotat\w*|labell?(?:er|ing))\b",
     re.I,
 )

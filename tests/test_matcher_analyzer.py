@@ -271,6 +271,7 @@ def test_analyze_equals_analyze_many_for_one(analyzer: PostingAnalyzer) -> None:
         ("Technical Program Manager Intern - Software", "", "other"),
         ("AI Tutor - Portuguese", "", "other"),
         ("AI Trainer (Freelance)", "", "other"),
+        ("Web Design Intern", "", "other"),
         ("Sales Engineer Intern, Data & AI", "", "other"),
         ("Marketing Intern", "Campaigns on NLP, LLM and PyTorch products with deep learning "
                             "and computer vision.", "other"),
