@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from sklearn.exceptions import NotFittedError
@@ -130,6 +131,9 @@ class PostingAnalyzer:
     """
 
     PARALLEL_MIN = 1000
+    # Postings per worker task at most: the workers finish within about one small task of
+    # each other (a few big tasks left one worker idle for seconds at the end of a batch).
+    CHUNK_MAX = 1000
     PREFILTER_MIN = 20_000  # postings; compiling the prefilters takes about a second
 
     def __init__(
@@ -183,7 +187,8 @@ class PostingAnalyzer:
             return self._analyze_pooled(postings)
         # Each chunk holds whole employers, so a worker pools its employers' evidence itself
         # and results do not depend on how the batch was split.
-        chunks = _employer_chunks(postings, -(-len(postings) // (workers * 4)))
+        size = min(self.CHUNK_MAX, -(-len(postings) // (workers * 4)))
+        chunks = _employer_chunks(postings, size)
         parts = map_index_chunks(_work, postings, chunks, workers, _init_worker, (self,))
         out: list[Analysis | None] = [None] * len(postings)
         for idx, part in zip(chunks, parts, strict=True):
@@ -195,8 +200,10 @@ class PostingAnalyzer:
         """Compile the Hyperscan prefilters of the phrase scans (see ``prefilter``; same
         results, faster on long texts); False if Hyperscan is not installed."""
         self._check()
-        scans = (self.sectors_.text_cues_.regex, MARKER_SCAN, BOILERPLATE_SCAN)
-        return all([s is not None and s.use_prefilter() for s in scans])
+        scans = (self.sectors_.text_cues_.regex, MARKER_SCAN, BOILERPLATE_SCAN, self.skills_)
+        # Hyperscan compiles without holding the GIL: the databases are built side by side.
+        with ThreadPoolExecutor(len(scans)) as pool:
+            return all(list(pool.map(lambda s: s is not None and s.use_prefilter(), scans)))
 
     def _analyze_pooled(self, postings: Sequence[PostingText]) -> list[Analysis]:
         """Analyses with employer evidence pooled over ``postings``."""
@@ -242,7 +249,7 @@ class PostingAnalyzer:
 
     # -- internals --
     def _analysis(self, p: PostingText, text: str, lower: str, ev: SectorEvidence) -> Analysis:
-        intern = detect_internship(p, text, self.programs_)
+        intern = detect_internship(p, text, self.programs_, lower)
         found = self.skills_.analyze(text, head=p.title or "", lower=lower)
         title = one_line(p.title or "")
         seniority = (

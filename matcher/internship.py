@@ -355,11 +355,15 @@ def program_regex(names: Sequence[str]) -> re.Pattern[str] | None:
 
 
 def detect_internship(
-    p: PostingText, description: str | None = None, programs: re.Pattern[str] | None = None
+    p: PostingText,
+    description: str | None = None,
+    programs: re.Pattern[str] | None = None,
+    lower: str | None = None,
 ) -> InternshipDecision:
     """Is the posting an internship (or co-op, apprenticeship, student job)? With evidence.
 
-    ``programs`` (see :func:`program_regex`) finds student programmes named in the title."""
+    ``programs`` (see :func:`program_regex`) finds student programmes named in the title;
+    ``lower`` is ``lowercase(description)`` when the caller has it already."""
     # "_" is a word character: "Strategist_Internship" would hide the word from \b patterns.
     title = one_line((p.title or "").replace("_", " ")).translate(_QUOTE_FOLD)
     if _STAFF_OF_INTERNS.search(title):
@@ -404,7 +408,8 @@ def detect_internship(
     if p.source_kind and re.search(r"intern|co-?op|student", p.source_kind, re.I):
         return InternshipDecision(True, f'source lists internships ("{p.source_kind}")', False)
     text = clean_text(p.description) if description is None else description
-    lower = lowercase(text)
+    if lower is None or description is None:
+        lower = lowercase(text)
     if has_description_key(lower):
         m = _DESCRIPTION_INTERN.search(lower)
         if m:

@@ -24,6 +24,7 @@ from .text import ASCII_LETTERS, ascii_words, strip_accents, word_tokens
 
 N_FEATURES = 2**22
 PARALLEL_MIN = 4000  # documents; below this, worker start-up costs more than it saves
+CHUNK = 2000  # documents per worker task at most (the workers then finish close together)
 
 
 def words(doc: str) -> list[str]:
@@ -138,8 +139,13 @@ def _counts_worker(
     # Documents are made here, in the worker, so the parent never holds them all at once.
     docs = items if prep is None else [prep(x) for x in items]
     m = hashed_counts(docs, n_features)
-    # Document frequencies too, when fitting: counted here, in parallel, not by the parent.
-    return (m, np.bincount(m.indices, minlength=n_features).astype(np.int32)) if with_df else m
+    if not with_df:
+        return m
+    # Document frequencies too, when fitting: counted here, in parallel, not by the parent;
+    # sent as (bucket, count) pairs, a small fraction of all n_features buckets.
+    df = np.bincount(m.indices, minlength=n_features)
+    seen = np.flatnonzero(df).astype(np.int32)
+    return m, seen, df[seen].astype(np.int32)
 
 
 def _stack(parts: list[sp.csr_matrix], n_features: int) -> sp.csr_matrix:
@@ -182,7 +188,7 @@ class HashedTfidf:
         work = partial(_counts_worker, self.n_features, prep)
         if workers <= 1:
             return work(list(docs))
-        return _stack(map_chunks(work, docs, workers), self.n_features)
+        return _stack(map_chunks(work, docs, workers, max_chunk=CHUNK), self.n_features)
 
     def fit(
         self,
@@ -220,14 +226,13 @@ class HashedTfidf:
             return empty, 0, np.zeros(n_features, dtype=np.int64)
         workers = worker_count(self.n_jobs, len(docs), PARALLEL_MIN, per_worker=2000)
         work = partial(_counts_worker, n_features, prep, with_df=True)
-        if workers <= 1:
-            m, df = work(list(docs))
-            return m, len(docs), df
-        parts = map_chunks(work, docs, workers)
+        parts = (
+            [work(list(docs))] if workers <= 1 else map_chunks(work, docs, workers, max_chunk=CHUNK)
+        )
         df = np.zeros(n_features, dtype=np.int64)
-        for _, part_df in parts:
-            df += part_df
-        matrices = [m for m, _ in parts]
+        for _, seen, counts in parts:
+            df[seen] += counts
+        matrices = [m for m, _, _ in parts]
         del parts  # (each part is released as it is stacked)
         return _stack(matrices, n_features), len(docs), df
 

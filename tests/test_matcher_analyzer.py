@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from sklearn.exceptions import NotFittedError
 
@@ -216,7 +218,22 @@ def test_n_jobs_gives_the_same_results(analyzer: PostingAnalyzer, monkeypatch) -
     assert worker_count(2, len(postings), 10) == 1  # small batch: ~500 postings per worker
     monkeypatch.setattr(classify, "worker_count", lambda *a, **k: 2)
     parallel = PostingAnalyzer(n_jobs=2).fit()
-    assert parallel.analyze_many(postings) == analyzer.analyze_many(postings)
+    expected = analyzer.analyze_many(postings)
+    assert parallel.analyze_many(postings) == expected
+    # Tasks of at most CHUNK_MAX postings (here many small ones): the same results.
+    sizes: list[int] = []
+    real_map = classify.map_index_chunks
+
+    def spy(fn, items, chunks, *rest):  # noqa: ANN001, ANN002, ANN202
+        sizes.extend(len(c) for c in chunks)
+        return real_map(fn, items, chunks, *rest)
+
+    one_each = [replace(p, company=f"Employer {i}") for i, p in enumerate(postings)]
+    expected_each = analyzer.analyze_many(one_each)
+    monkeypatch.setattr(classify, "map_index_chunks", spy)
+    parallel.CHUNK_MAX = 3
+    assert parallel.analyze_many(one_each) == expected_each
+    assert sizes == [3] * 20
     # Chunks never split an employer (each worker pools its employers' evidence).
     chunks = classify._employer_chunks(postings, 4)
     owners = [{postings[i].company for i in c} for c in chunks]

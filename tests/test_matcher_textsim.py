@@ -63,6 +63,11 @@ def test_workers_give_identical_vectors(monkeypatch: pytest.MonkeyPatch) -> None
     assert one.shape == two.shape and (abs(one - two) > 0).nnz == 0
     assert (single.idf_ == parallel.idf_).all() and single.n_docs_ == parallel.n_docs_ == 401
     assert (parallel.idf_ == HashedTfidf(n_jobs=2).fit(docs + ["extra words"]).idf_).all()
+    # Many small tasks (each sends its document frequencies as bucket/count pairs).
+    monkeypatch.setattr(textsim, "CHUNK", 23)
+    many = HashedTfidf(n_jobs=2)
+    assert (abs(many.fit_transform(docs, extra=["extra words"]) - one) > 0).nnz == 0
+    assert (many.idf_ == single.idf_).all()
 
 
 def test_empty_batches() -> None:
@@ -276,3 +281,18 @@ def test_text_part_is_the_cosine_of_the_two_vectors(
         assert got == expected
         seen += sum(g > 0 for g in got)
     assert seen
+
+
+def _blas_threads(items: list[int]) -> list[int]:
+    from threadpoolctl import threadpool_info
+
+    return [
+        max((d["num_threads"] for d in threadpool_info() if d["user_api"] == "blas"), default=1)
+    ]
+
+
+def test_workers_use_one_blas_thread_each() -> None:
+    """Two workers with a BLAS pool of one thread per CPU each would fight over the CPUs."""
+    from matcher.parallel import map_chunks
+
+    assert map_chunks(_blas_threads, list(range(8)), 2, chunks_per_worker=1) == [[1], [1]]
