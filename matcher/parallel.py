@@ -91,18 +91,15 @@ def map_chunks(
     initializer: Callable[..., None] | None = None,
     initargs: tuple[Any, ...] = (),
     chunks_per_worker: int = 4,
-    max_chunk: int = 1 << 62,
 ) -> list[R]:
     """``fn`` over contiguous chunks of ``items`` in ``workers`` processes, in input order.
 
     ``fn`` (and ``initializer``) must be module-level functions. A few chunks per worker
-    even out uneven chunks without paying per-item inter-process costs; none holds more than
-    ``max_chunk`` items, so that no worker is left with a long last chunk while the others
-    have finished.
+    even out uneven chunks without paying per-item inter-process costs.
     """
     if workers <= 1:
         return [fn(list(items))]
-    size = max(1, min(max_chunk, -(-len(items) // (workers * chunks_per_worker))))
+    size = max(1, -(-len(items) // (workers * chunks_per_worker)))
     chunks = [list(range(i, min(i + size, len(items)))) for i in range(0, len(items), size)]
     return map_index_chunks(fn, items, chunks, workers, initializer, initargs)
 

@@ -24,7 +24,9 @@ from .text import ASCII_LETTERS, ascii_words, strip_accents, word_tokens
 
 N_FEATURES = 2**22
 PARALLEL_MIN = 4000  # documents; below this, worker start-up costs more than it saves
-CHUNK = 2000  # documents per worker task at most (the workers then finish close together)
+# Tasks per worker. (More, smaller tasks finish closer together but raised the parent's peak
+# memory by 180 MB at 100,000 postings, for no measurable gain.)
+CHUNKS_PER_WORKER = 4
 
 
 def words(doc: str) -> list[str]:
@@ -188,7 +190,9 @@ class HashedTfidf:
         work = partial(_counts_worker, self.n_features, prep)
         if workers <= 1:
             return work(list(docs))
-        return _stack(map_chunks(work, docs, workers, max_chunk=CHUNK), self.n_features)
+        return _stack(
+            map_chunks(work, docs, workers, chunks_per_worker=CHUNKS_PER_WORKER), self.n_features
+        )
 
     def fit(
         self,
@@ -227,7 +231,9 @@ class HashedTfidf:
         workers = worker_count(self.n_jobs, len(docs), PARALLEL_MIN, per_worker=2000)
         work = partial(_counts_worker, n_features, prep, with_df=True)
         parts = (
-            [work(list(docs))] if workers <= 1 else map_chunks(work, docs, workers, max_chunk=CHUNK)
+            [work(list(docs))]
+            if workers <= 1
+            else map_chunks(work, docs, workers, chunks_per_worker=CHUNKS_PER_WORKER)
         )
         df = np.zeros(n_features, dtype=np.int64)
         for _, seen, counts in parts:

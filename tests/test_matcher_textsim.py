@@ -64,7 +64,7 @@ def test_workers_give_identical_vectors(monkeypatch: pytest.MonkeyPatch) -> None
     assert (single.idf_ == parallel.idf_).all() and single.n_docs_ == parallel.n_docs_ == 401
     assert (parallel.idf_ == HashedTfidf(n_jobs=2).fit(docs + ["extra words"]).idf_).all()
     # Many small tasks (each sends its document frequencies as bucket/count pairs).
-    monkeypatch.setattr(textsim, "CHUNK", 23)
+    monkeypatch.setattr(textsim, "CHUNKS_PER_WORKER", 9)
     many = HashedTfidf(n_jobs=2)
     assert (abs(many.fit_transform(docs, extra=["extra words"]) - one) > 0).nnz == 0
     assert (many.idf_ == single.idf_).all()
