@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from sklearn.exceptions import NotFittedError
@@ -200,10 +199,8 @@ class PostingAnalyzer:
         """Compile the Hyperscan prefilters of the phrase scans (see ``prefilter``; same
         results, faster on long texts); False if Hyperscan is not installed."""
         self._check()
-        scans = (self.sectors_.text_cues_.regex, MARKER_SCAN, BOILERPLATE_SCAN, self.skills_)
-        # Hyperscan compiles without holding the GIL: the databases are built side by side.
-        with ThreadPoolExecutor(len(scans)) as pool:
-            return all(list(pool.map(lambda s: s is not None and s.use_prefilter(), scans)))
+        scans = (self.sectors_.text_cues_.regex, MARKER_SCAN, BOILERPLATE_SCAN)
+        return all([s is not None and s.use_prefilter() for s in scans])
 
     def _analyze_pooled(self, postings: Sequence[PostingText]) -> list[Analysis]:
         """Analyses with employer evidence pooled over ``postings``."""

@@ -117,7 +117,9 @@ class SkillExtractor:
         # By lowercased spelling: the exact spellings that count, and their skills.
         self._cased = cased
         aliases = _plain_aliases(taxonomy) + [a for a in cased]
-        self._scan = BoundaryScan("(?:" + trie_regex(aliases, True) + ")" + _RIGHT, _NOT_BEFORE)
+        self._scan = BoundaryScan(
+            "(?:" + trie_regex(aliases, True) + ")" + _RIGHT, _NOT_BEFORE, prefilter=False
+        )
         self._window = taxonomy.context_window
         self._said_memo: dict[str, list[str] | None] = {}
         # Skills that may vouch for an ambiguous neighbour in a list (not "Leadership, Drive"),
@@ -125,10 +127,6 @@ class SkillExtractor:
         self._anchors = frozenset(
             s.name for s in taxonomy.skills if s.group not in _NOT_LIST_ANCHORS
         )
-
-    def use_prefilter(self) -> bool:
-        """Compile the scan's Hyperscan prefilter (see :meth:`text.BoundaryScan.use_prefilter`)."""
-        return self._scan.use_prefilter()
 
     def mentions(self, text: str, lower: str | None = None) -> list[tuple[int, int, str]]:
         """Every accepted skill mention as (start, end, canonical name), in text order.

@@ -55,22 +55,3 @@ def test_required_preferred_split(result: dict) -> None:
     report = _report(result)
     assert result["split_precision"] >= 0.90, report
     assert result["split_recall"] >= 0.90, report
-
-
-def test_the_hyperscan_prefilter_finds_the_same_mentions() -> None:
-    """The skill scan searches long texts only inside Hyperscan's windows: the table's
-    sentences, run together into long texts, give the same mentions either way."""
-    pytest.importorskip("hyperscan")
-    plain = SkillExtractor(load_taxonomy())
-    fast = SkillExtractor(load_taxonomy())
-    assert fast.use_prefilter()
-    texts = [c["text"] for c in load_skill_table(TABLE)]
-    joined = [" ".join(texts[i : i + 6]) for i in range(0, len(texts), 6)]
-    assert sum(len(t) >= fast._scan.PREFILTER_MIN for t in joined) > len(joined) // 2
-    found = 0
-    for text in joined:
-        assert fast._scan.windows.spans(text) is not None
-        expected = plain.mentions(text)
-        assert fast.mentions(text) == expected, text
-        found += len(expected)
-    assert found > 100
